@@ -1,0 +1,69 @@
+"""The fixed cast of the suite: one branch with a team, a second branch, and a user per role.
+
+Branch A has a team T with a lead, a broker and the broker's teammate, a customer manager
+outside the team, and a branch manager; branch B has its own broker. Each sales person
+serves one customer, and branch A has one customer nobody serves yet.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from crm import celery_app
+from crm.models import Role
+from tests.crm.factories import BranchFactory, StaffFactory, TeamFactory
+from tests.customers.factories import CustomerFactory
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process unless a test is about the real worker."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    branch_a = BranchFactory(code="0101", name="杭州营业部")
+    branch_b = BranchFactory(code="0202", name="上海营业部")
+    team = TeamFactory(branch=branch_a, name="财富一组")
+
+    def staff(username, role, branch=branch_a, team=None):
+        return StaffFactory(
+            user__username=username,
+            staff_code=username.upper(),
+            role=role,
+            branch=branch,
+            team=team,
+        )
+
+    cast = SimpleNamespace(branch_a=branch_a, branch_b=branch_b, team=team)
+    cast.broker = staff("broker", Role.BROKER, team=team)
+    cast.teammate = staff("teammate", Role.BROKER, team=team)
+    cast.team_lead = staff("lead", Role.TEAM_LEAD, team=team)
+    cast.manager = staff("manager", Role.CUSTOMER_MANAGER)
+    cast.branch_manager = staff("branchhead", Role.BRANCH_MANAGER)
+    cast.other_broker = staff("outsider", Role.BROKER, branch=branch_b)
+    cast.head_office = staff("headoffice", Role.HEAD_OFFICE, branch=None)
+    cast.admin = staff("admin", Role.ADMIN, branch=None)
+
+    def served_by(person, cust_no):
+        return CustomerFactory(cust_no=cust_no, branch=person.branch, manager=person)
+
+    cast.broker_customer = served_by(cast.broker, "A0001")
+    cast.teammate_customer = served_by(cast.teammate, "A0002")
+    cast.lead_customer = served_by(cast.team_lead, "A0003")
+    cast.manager_customer = served_by(cast.manager, "A0004")
+    cast.unserved_customer = CustomerFactory(cust_no="A0005", branch=branch_a, manager=None)
+    cast.other_customer = served_by(cast.other_broker, "B0001")
+    return cast
