@@ -29,7 +29,9 @@ def customers_recently_updated_for_user(user, *, limit: int) -> list[Customer]:
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name, customer number or mobile"), method="filter_text")
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=CustomerStatus.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=CustomerStatus.choices, empty_label=_("Any")
+    )
 
     class Meta:
         model = Customer

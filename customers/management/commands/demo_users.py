@@ -52,7 +52,7 @@ class Command(BaseCommand):
             rows.append((username, str(role.label), staff.staff_code))
         self.stdout.write(f"Demo logins (password for all: {password})")
         for username, label, staff_code in rows:
-            self.stdout.write(f"  {username:<14} {label:<18} staff {staff_code}")
+            self.stdout.write(f"  {username:<14} staff {staff_code:<14} {label}")
 
     def _staff_for(self, role, branch, username, used) -> Staff | None:
         """The imported member of staff this demo login speaks for, if the data has one."""

@@ -1,0 +1,69 @@
+"""Screenshots of CRM pages as a signed-in user sees them, in Debian's headless Chromium.
+
+    .venv/bin/python scripts/screenshots.py --user demo-broker --lang en / /customers/
+
+For looking at pages before an issue is resolved; tests/browser/ holds the browser tests.
+"""
+
+import argparse
+import re
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1440,1000",
+)
+
+
+def chromium(lang: str) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--lang={lang}")
+    options.add_experimental_option("prefs", {"intl.accept_languages": lang})
+    return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--user", default="")
+    parser.add_argument("--password", default="crm-demo-2026")
+    parser.add_argument("--lang", default="zh-CN")
+    parser.add_argument("--out", default=".data/screenshots")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    browser = chromium(args.lang)
+    try:
+        if args.user:
+            browser.get(f"{args.base_url}/accounts/login/")
+            browser.find_element(By.NAME, "username").send_keys(args.user)
+            browser.find_element(By.NAME, "password").send_keys(args.password)
+            browser.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
+        for path in args.paths:
+            browser.get(args.base_url + path)
+            height = browser.execute_script("return document.body.scrollHeight")
+            browser.set_window_size(1440, min(max(height + 40, 700), 4000))
+            slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+            target = out / f"{args.user or 'anonymous'}-{args.lang}-{slug}.png"
+            browser.save_screenshot(str(target))
+            print(target)
+    finally:
+        browser.quit()
+
+
+if __name__ == "__main__":
+    main()
