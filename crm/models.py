@@ -13,6 +13,7 @@ class Branch(models.Model):
     code = models.CharField(_("branch code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=100)
     region = models.CharField(_("region"), max_length=100, blank=True)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -89,6 +90,10 @@ class Staff(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Staff who left see no customers.")
     )
+    # The role code of the trading counter (manager, broker, advisor, branch_head). The CRM
+    # role follows it when it changes there, but the CRM may refine it (e.g. a team lead).
+    counter_role = models.CharField(_("counter role"), max_length=20, blank=True)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
 
     class Meta:
         ordering = ["staff_code"]

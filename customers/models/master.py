@@ -1,7 +1,8 @@
-"""Customer master data as the trading counter knows it.
+"""Customer master data and accounts, as the trading counter knows them.
 
-Accounts, holdings, trades and money join here with the import; interactions with the 360 page.
 A customer belongs to a branch and is served by a manager: crm/scoping.py relies on both.
+Master rows carry `as_of`, the business day they were last loaded from, so that a day that
+arrives late never overwrites what a later day said.
 """
 
 from django.db import models
@@ -77,6 +78,7 @@ class Customer(models.Model):
     invest_horizon = models.CharField(_("investment horizon"), max_length=8, blank=True)
     invest_varieties = models.CharField(_("investment varieties"), max_length=200, blank=True)
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -90,3 +92,57 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cust_no} {self.name}"
+
+
+class AccountKind(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    CREDIT = "credit", _("Credit (margin)")
+
+
+class CapitalAccount(models.Model):
+    """资金账户: the key of all money and positions."""
+
+    CUSTOMER_PATH = "customer"
+
+    fund_account = models.CharField(_("fund account"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("customer")
+    )
+    account_kind = models.CharField(_("account kind"), max_length=8, choices=AccountKind.choices)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    open_date = models.DateField(_("account opened"))
+    status = models.CharField(_("status"), max_length=1, choices=CustomerStatus.choices)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["fund_account"]
+        verbose_name = _("capital account")
+        verbose_name_plural = _("capital accounts")
+
+    def __str__(self) -> str:
+        return self.fund_account
+
+
+class ShareholderAccount(models.Model):
+    """股东账户: the exchange-side account a capital account trades through."""
+
+    CUSTOMER_PATH = "account__customer"
+
+    holder_account = models.CharField(_("shareholder account"), max_length=20, unique=True)
+    account = models.ForeignKey(
+        CapitalAccount,
+        on_delete=models.PROTECT,
+        related_name="holder_accounts",
+        verbose_name=_("fund account"),
+    )
+    market = models.CharField(_("market"), max_length=2)
+    open_date = models.DateField(_("account opened"), null=True, blank=True)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["holder_account"]
+        verbose_name = _("shareholder account")
+        verbose_name_plural = _("shareholder accounts")
+
+    def __str__(self) -> str:
+        return self.holder_account

@@ -1,0 +1,238 @@
+"""The nightly import's own records: import profiles that describe a counter's layout
+(edited in Django admin), and each run with its per-file counts and rejected rows."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+COUNTER_FILES = (
+    "branches",
+    "staff",
+    "securities",
+    "quotes",
+    "customers",
+    "capital_accounts",
+    "shareholder_accounts",
+    "balances",
+    "positions",
+    "trades",
+    "cash_flows",
+    "credit_accounts",
+)
+FILE_CHOICES = [(name, f"{name}.csv") for name in COUNTER_FILES]
+
+
+class Encoding(models.TextChoices):
+    UTF8 = "utf-8", "UTF-8"
+    GBK = "gbk", "GBK"
+    GB18030 = "gb18030", "GB18030"
+
+
+class DateFormat(models.TextChoices):
+    ISO = "YYYY-MM-DD", "YYYY-MM-DD"
+    COMPACT = "YYYYMMDD", "YYYYMMDD"
+    SLASHED = "YYYY/MM/DD", "YYYY/MM/DD"
+
+
+class ImportProfile(models.Model):
+    """How one vendor's counter writes its exports; the canonical layout needs no aliases."""
+
+    name = models.SlugField(_("name"), max_length=50, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    encoding = models.CharField(
+        _("encoding"), max_length=10, choices=Encoding.choices, default=Encoding.UTF8
+    )
+    delimiter = models.CharField(_("delimiter"), max_length=1, default=",")
+    date_format = models.CharField(
+        _("date format"), max_length=10, choices=DateFormat.choices, default=DateFormat.ISO
+    )
+    thousands_separator = models.CharField(
+        _("thousands separator"),
+        max_length=1,
+        blank=True,
+        help_text=_("Removed from numbers before they are read, e.g. a comma in 1,234.50."),
+    )
+    is_default = models.BooleanField(
+        _("default profile"), default=False, help_text=_("Used when a run names no profile.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="importprofile_one_default",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ColumnAlias(models.Model):
+    """A header the counter writes (e.g. 客户号) for a canonical column (cust_no)."""
+
+    profile = models.ForeignKey(ImportProfile, on_delete=models.CASCADE, related_name="aliases")
+    file = models.CharField(
+        _("file"),
+        max_length=24,
+        choices=FILE_CHOICES,
+        blank=True,
+        help_text=_("Empty: the alias holds in every file."),
+    )
+    header = models.CharField(_("header in the file"), max_length=100)
+    column = models.CharField(_("canonical column"), max_length=40)
+
+    class Meta:
+        ordering = ["profile", "file", "column"]
+        verbose_name = _("column alias")
+        verbose_name_plural = _("column aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "file", "header"], name="columnalias_unique_header"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.column}"
+
+
+class CodeMapping(models.Model):
+    """A code the counter writes (e.g. side 证券买入) for a canonical code (B)."""
+
+    profile = models.ForeignKey(ImportProfile, on_delete=models.CASCADE, related_name="codes")
+    file = models.CharField(
+        _("file"),
+        max_length=24,
+        choices=FILE_CHOICES,
+        blank=True,
+        help_text=_("Empty: the mapping holds in every file that has the column."),
+    )
+    column = models.CharField(_("canonical column"), max_length=40)
+    source = models.CharField(_("code in the file"), max_length=100)
+    target = models.CharField(_("canonical code"), max_length=40)
+
+    class Meta:
+        ordering = ["profile", "column", "source"]
+        verbose_name = _("code mapping")
+        verbose_name_plural = _("code dictionary")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "file", "column", "source"], name="codemapping_unique_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.source} → {self.target}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    LOADED = "loaded", _("Loaded")
+    LOADED_WITH_REJECTS = "rejects", _("Loaded with rejected rows")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class RunKind(models.TextChoices):
+    DAY = "day", _("Day folder")
+    CORRECTION = "correction", _("Corrected rows")
+
+
+class ImportRun(models.Model):
+    business_date = models.DateField(_("business day"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices, default="day")
+    profile = models.ForeignKey(
+        ImportProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="runs",
+        verbose_name=_("profile"),
+    )
+    source = models.CharField(_("source"), max_length=500)
+    manifest_sha256 = models.CharField(_("manifest checksum"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    late = models.BooleanField(
+        _("late"), default=False, help_text=_("Later days had been loaded before this one.")
+    )
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_loaded = models.PositiveIntegerField(_("rows loaded"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.get_kind_display()} #{self.pk}"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ImportFileResult(models.Model):
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
+    file = models.CharField(_("file"), max_length=24, choices=FILE_CHOICES)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_loaded = models.PositiveIntegerField(_("rows loaded"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+    ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    header = models.TextField(_("header line"), blank=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        verbose_name = _("file of an import run")
+        verbose_name_plural = _("files of import runs")
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.file}"
+
+
+class ImportReject(models.Model):
+    """A row the import did not load, kept so that it can be corrected and loaded again."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejects")
+    file = models.CharField(_("file"), max_length=24, choices=FILE_CHOICES)
+    line_no = models.PositiveIntegerField(_("line"))
+    column = models.CharField(_("column"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    raw = models.TextField(_("raw text"))
+    resolved_by = models.ForeignKey(
+        ImportRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resolved",
+        verbose_name=_("superseded by"),
+        help_text=_("A later run of the same day and file that loaded its data again."),
+    )
+
+    class Meta:
+        ordering = ["run", "file", "line_no"]
+        verbose_name = _("rejected row")
+        verbose_name_plural = _("rejected rows")
+        indexes = [models.Index(fields=["run", "file", "line_no"], name="reject_run_file_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line_no} {self.reason}"
