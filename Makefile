@@ -20,8 +20,12 @@ catalogues: $(INSTALLED)
 sysdeps:
 	bash scripts/system-deps.sh
 
+# Demo data goes through the real import: generated counter exports, then import_counter.
 demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py make_counter_exports --out .data/demo-exports \
+	  --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --seed 7
+	$(BIN)/python manage.py import_counter .data/demo-exports
 	$(BIN)/python manage.py demo_users
 	$(MAKE) serve
 

@@ -7,6 +7,7 @@ production must set SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL (see .env.exa
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -167,7 +168,13 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 60 * 60}
 NIGHTLY_PIPELINE_HOUR = env.int("NIGHTLY_PIPELINE_HOUR", default=2)
 NIGHTLY_PIPELINE_MINUTE = env.int("NIGHTLY_PIPELINE_MINUTE", default=0)
 # Every periodic schedule of the CRM lives here, one comment per entry.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # After the counter's end-of-day export: import every new complete day folder.
+    "nightly-import": {
+        "task": "customers.import_pending",
+        "schedule": crontab(hour=NIGHTLY_PIPELINE_HOUR, minute=NIGHTLY_PIPELINE_MINUTE),
+    },
+}
 
 IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default=str(DATA_DIR / "imports")))
 

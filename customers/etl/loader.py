@@ -80,11 +80,13 @@ def load_file(
 def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layout):
     """Fill the staging table; return the (record number, raw text) of ragged lines."""
     if connection.vendor == "postgresql":
+        import psycopg2
+
         try:
             with transaction.atomic(), path.open("rb") as handle:
                 cursor.cursor.copy_expert(statements.copy_statement(_pg_encoding(encoding)), handle)
             return []
-        except DatabaseError as error:
+        except (DatabaseError, psycopg2.Error) as error:
             if "invalid byte sequence" in str(error) or "has no equivalent" in str(error):
                 raise RefusedFile(path.name, f"cannot be decoded ({error})") from error
             # A line with too many or too few fields: read the file the portable way.

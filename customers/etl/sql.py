@@ -47,7 +47,7 @@ class Dialect:
     def valid_calendar_date(self, iso: str) -> str:
         """True for an ISO date text (already of the right shape) that names a real day."""
         if not self.postgres:
-            return f"date({iso}) IS {iso}"
+            return f"date({iso}, '+0 days') IS {iso}"  # normalises 02-30 to 03-02
         year, month, day = (
             f"CAST(substr({iso}, {a}, {n}) AS integer)" for a, n in ((1, 4), (6, 2), (9, 2))
         )
