@@ -1,14 +1,50 @@
-"""Customer pages: the workbench home page and the customer list."""
+"""Customer pages: the workbench home page, the customer list, and the import monitoring
+pages of head office (history, one run, rejects download and corrected re-import)."""
 
-from django.shortcuts import render
+import codecs
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_htmx.http import HttpResponseClientRefresh
+from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
+from crm.models import Role
 from crm.scoping import reach_of
-from crm.selectors import staff_for_user
+from crm.selectors import role_of, staff_for_user
+from crm.services import audit_record
 
-from .selectors import CustomerFilter, customers_for_user, customers_recently_updated_for_user
-from .tables import CustomerTable
+from .etl.sources import python_encoding
+from .forms import ImportCorrectionForm
+from .models import RunStatus
+from .selectors import (
+    CustomerFilter,
+    ImportRejectFilter,
+    ImportRunFilter,
+    customers_for_user,
+    customers_recently_updated_for_user,
+    import_progress,
+    import_progress_of_running,
+    import_reject_open_files,
+    import_rejects,
+    import_run_files,
+    import_run_get,
+    import_runs,
+)
+from .services import counter_corrections_import
+from .tables import (
+    CustomerTable,
+    ImportFileTable,
+    ImportRejectTable,
+    ImportRunTable,
+    duration_text,
+)
 
 
 def workbench(request):
@@ -28,8 +64,171 @@ class CustomerListView(SingleTableMixin, FilterView):
     filterset_class = CustomerFilter
     template_name = "customers/customer_list.html"
     # No COUNT(*) over a million customers on every page view.
-    paginator_class = LazyPaginator
-    paginate_by = 50
+    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
 
     def get_queryset(self):
         return customers_for_user(self.request.user)
+
+
+# -- import monitoring (head office and administrators) ----------------------------------------
+
+IMPORT_MONITOR_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
+
+
+def import_monitor_required(view):
+    """Admit head office and administrators (superusers count as administrators); 403 else."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if role_of(request.user) not in IMPORT_MONITOR_ROLES:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@method_decorator(import_monitor_required, name="dispatch")
+class ImportRunListView(SingleTableMixin, FilterView):
+    table_class = ImportRunTable
+    filterset_class = ImportRunFilter
+    template_name = "customers/imports/run_list.html"
+    # Paginated by the table only: paginate_by would make ListView fetch the page a second time.
+    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
+
+    def get_queryset(self):
+        return import_runs()
+
+    def get_table_kwargs(self):
+        return {"progress": import_progress_of_running()}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        if any(self.request.GET.get(name) for name in self.filterset_class.base_filters):
+            table.empty_text = _("No import run matches these filters.")
+        return table
+
+
+@import_monitor_required
+def import_run_detail(request, run_id: int):
+    run = import_run_get(run_id)
+    return render(
+        request,
+        "customers/imports/run_detail.html",
+        _run_page_context(request, run, form=None),
+    )
+
+
+@import_monitor_required
+def import_run_progress(request, run_id: int):
+    """The progress partial a running run's page polls; once the run ends, a page refresh."""
+    run = import_run_get(run_id)
+    if run.status != RunStatus.RUNNING and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(
+        request,
+        "customers/imports/_progress.html",
+        {"run": run, "progress": import_progress(run)},
+    )
+
+
+@import_monitor_required
+def import_rejects_csv(request, run_id: int, file: str):
+    """The open rejects of one file as a file to correct: its header, then each raw line."""
+    run = import_run_get(run_id)
+    header = import_run_files(run).filter(file=file).values_list("header", flat=True).first()
+    if header is None:
+        raise Http404(_("This run has no such file."))
+    rejects = import_rejects(run, file=file, open_only=True)
+    audit_record(
+        actor=request.user,
+        action="import.rejects_download",
+        target=run,
+        request=request,
+        details={"file": file, "rows": rejects.count()},
+    )
+    encoding = python_encoding(run.profile) if run.profile else "utf-8-sig"
+    response = StreamingHttpResponse(
+        _csv_lines(header, rejects.values_list("raw", flat=True).iterator(), encoding),
+        content_type=f"text/csv; charset={encoding.removesuffix('-sig')}",
+    )
+    filename = f"{run.business_date:%Y%m%d}-{file}-rejects.csv"
+    response["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+def _csv_lines(header: str, raws, encoding: str):
+    # One incremental encoder for the whole file: utf-8-sig writes its BOM once, at the start.
+    encoder = codecs.getincrementalencoder(encoding)()
+    yield encoder.encode(header + "\r\n")
+    for raw in raws:
+        yield encoder.encode(raw + "\r\n")
+    yield encoder.encode("", final=True)
+
+
+@import_monitor_required
+@require_POST
+def import_corrections(request, run_id: int):
+    """Load a corrected CSV of one file of the run, then show the correction run."""
+    run = import_run_get(run_id)
+    form = ImportCorrectionForm(request.POST, request.FILES, files=import_reject_open_files(run))
+    if not form.is_valid():
+        context = _run_page_context(request, run, form=form)
+        return render(request, "customers/imports/run_detail.html", context, status=400)
+    file = form.cleaned_data["file"]
+    upload = form.save_upload(prefix=f"{run.business_date:%Y%m%d}-{file}-corrected-")
+    try:
+        correction = counter_corrections_import(
+            run=run, file=file, upload=upload, started_by=request.user
+        )
+    finally:
+        upload.unlink(missing_ok=True)
+    audit_record(
+        actor=request.user,
+        action="import.corrections",
+        target=run,
+        request=request,
+        details={"file": file, "correction_run": correction.pk, "status": correction.status},
+    )
+    if correction.status == RunStatus.REFUSED:
+        messages.error(
+            request,
+            _("The corrected file was refused: %(error)s") % {"error": correction.error},
+        )
+    else:
+        messages.success(
+            request,
+            _("Corrected rows of %(file)s: %(loaded)s loaded, %(rejected)s rejected.")
+            % {
+                "file": f"{file}.csv",
+                "loaded": correction.rows_loaded,
+                "rejected": correction.rows_rejected,
+            },
+        )
+    return redirect("customers:import-run", run_id=correction.pk)
+
+
+def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dict:
+    files = import_run_files(run)
+    open_files = import_reject_open_files(run)
+    rejects = ImportRejectFilter(
+        request.GET,
+        queryset=import_rejects(run),
+        files=[result.file for result in files if result.rows_rejected],
+    )
+    rejects_table = ImportRejectTable(rejects.qs)
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": 50}).configure(
+        rejects_table
+    )
+    if form is None and open_files:
+        form = ImportCorrectionForm(files=open_files)
+    return {
+        "run": run,
+        "running": run.status == RunStatus.RUNNING,
+        "progress": import_progress(run),
+        "duration": duration_text(run.seconds),
+        "files_table": ImportFileTable(files, open_files=open_files),
+        "rejects_filter": rejects,
+        "rejects_table": rejects_table,
+        "open_files": open_files,
+        "correction_form": form,
+    }

@@ -8,6 +8,7 @@ serves one customer, and branch A has one customer nobody serves yet.
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from crm import celery_app
 from crm.models import Role
@@ -25,6 +26,11 @@ def _celery_in_process(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
