@@ -12,6 +12,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -53,6 +54,7 @@ def main() -> None:
             browser.find_element(By.NAME, "username").send_keys(args.user)
             browser.find_element(By.NAME, "password").send_keys(args.password)
             browser.find_element(By.CSS_SELECTOR, "button[type=submit].primary").click()
+            WebDriverWait(browser, 10).until(lambda b: "/accounts/login/" not in b.current_url)
         for path in args.paths:
             browser.get(args.base_url + path)
             height = browser.execute_script("return document.body.scrollHeight")
