@@ -90,12 +90,13 @@ def counter_day_import(
         profile=profile,
         source=str(folder),
         started_by=started_by,
-        late=ImportRun.objects.filter(business_date__gt=day, status__in=LOADED).exists(),
+        late=_later_days_loaded(day),
     )
     say = _reporter(run, progress)
     try:
         with transaction.atomic():
             nightly_lock_acquire()
+            _tune_for_bulk_load()
             run.manifest_sha256 = (
                 manifest_digest(folder) if (folder / "manifest.csv").exists() else ""
             )
@@ -107,7 +108,7 @@ def counter_day_import(
                     done=number - 1,
                     total=len(files),
                 )
-                outcome = _load_one(run, spec, path, profile, replace_snapshot=True)
+                outcome = _load_one(run, spec, path, profile, replace_snapshot=True, late=run.late)
                 say(
                     f"{path.name}: {outcome.rows_loaded} loaded, {outcome.rows_rejected} "
                     f"rejected in {outcome.seconds:.1f}s",
@@ -170,6 +171,7 @@ def counter_corrections_import(
                 upload,
                 run.profile,
                 replace_snapshot=False,
+                late=_later_days_loaded(run.business_date),
                 filename=f"{file}.csv",
             )
             ImportReject.objects.filter(
@@ -198,8 +200,21 @@ def _verified_files(folder: Path, profile: ImportProfile) -> list[tuple]:
     return files
 
 
+def _later_days_loaded(day: datetime.date) -> bool:
+    return ImportRun.objects.filter(
+        business_date__gt=day, kind=RunKind.DAY, status__in=LOADED
+    ).exists()
+
+
 def _load_one(
-    run, spec, path: Path, profile, *, replace_snapshot: bool, filename: str | None = None
+    run,
+    spec,
+    path: Path,
+    profile,
+    *,
+    replace_snapshot: bool,
+    late: bool,
+    filename: str | None = None,
 ) -> FileOutcome:
     encoding = python_encoding(profile)
     header = read_header(path, encoding, profile.delimiter)
@@ -211,6 +226,7 @@ def _load_one(
         day=run.business_date,
         run_id=run.pk,
         replace_snapshot=replace_snapshot,
+        late=late,
     )
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=profile.delimiter, lineterminator="").writerow(header)
@@ -263,6 +279,13 @@ def _reporter(run: ImportRun, progress: Progress | None):
             )
 
     return say
+
+
+def _tune_for_bulk_load() -> None:
+    """Memory for the staging sorts and hashes of this transaction only (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 def _analyze(tables) -> None:

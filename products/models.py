@@ -48,7 +48,11 @@ class Quote(models.Model):
     pk = models.CompositePrimaryKey("trade_date", "security")
     trade_date = models.DateField(_("trade date"))
     security = models.ForeignKey(
-        Security, on_delete=models.CASCADE, related_name="quotes", verbose_name=_("security")
+        Security,
+        on_delete=models.CASCADE,
+        related_name="quotes",
+        verbose_name=_("security"),
+        db_index=False,  # quote_security_day_idx leads with it
     )
     close_price = models.DecimalField(_("close price"), max_digits=18, decimal_places=4)
 

@@ -37,19 +37,19 @@ def load_file(
     day: datetime.date,
     run_id: int,
     replace_snapshot: bool,
+    late: bool,
 ) -> FileOutcome:
     started = time.monotonic()
     dialect = Dialect(connection.vendor)
-    statements = FileSql(dialect, layout, day)
+    statements = FileSql(dialect, layout, day, late=late)
     check_decodable(path, encoding)
     with connection.cursor() as cursor:
         for sql in statements.create_staging():
             cursor.execute(sql)
-        ragged = _stage(cursor, statements, path, encoding, layout)
-        cursor.execute(f"SELECT count(*) FROM {statements.staging}")
-        staged = cursor.fetchone()[0]
+        staged, ragged = _stage(cursor, statements, path, encoding, layout)
         if dialect.postgres:
             cursor.execute(f"ANALYZE {statements.staging}")
+        cursor.execute(statements.create_duplicates())
         cursor.execute(statements.create_checked())
         cursor.execute(statements.insert_rejects(run_id))
         rejected = cursor.rowcount
@@ -78,14 +78,15 @@ def load_file(
 
 
 def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layout):
-    """Fill the staging table; return the (record number, raw text) of ragged lines."""
+    """Fill the staging table; return the rows staged and the (record number, raw text) of
+    ragged lines."""
     if connection.vendor == "postgresql":
         import psycopg2
 
         try:
             with transaction.atomic(), path.open("rb") as handle:
                 cursor.cursor.copy_expert(statements.copy_statement(_pg_encoding(encoding)), handle)
-            return []
+            return cursor.cursor.rowcount, []
         except (DatabaseError, psycopg2.Error) as error:
             if "invalid byte sequence" in str(error) or "has no equivalent" in str(error):
                 raise RefusedFile(path.name, f"cannot be decoded ({error})") from error
@@ -99,15 +100,16 @@ def _pg_encoding(encoding: str) -> str:
 
 def _stage_portable(cursor, statements: FileSql, path: Path, encoding: str, layout: Layout):
     insert = statements.insert_staging()
-    ragged, batch = [], []
+    ragged, batch, staged = [], [], 0
     for number, fields, raw in data_rows(path, encoding, layout.delimiter, layout.width):
         if fields is None:
             ragged.append((number, raw))
             continue
         batch.append((number, *fields))
+        staged += 1
         if len(batch) >= BATCH:
             cursor.executemany(insert, batch)
             batch = []
     if batch:
         cursor.executemany(insert, batch)
-    return ragged
+    return staged, ragged

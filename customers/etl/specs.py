@@ -76,7 +76,8 @@ class FileSpec:
     # id), {day} (the business day) and {now}
     values: dict[str, str]
     references: tuple[Reference, ...] = ()
-    # Master data: a late day never overwrites what a later day loaded.
+    # Master data: only changed rows are rewritten, and a late day (later days already
+    # loaded) adds new rows but never overwrites what a later day said.
     guarded: bool = False
     # Snapshot of the day: a day run first deletes the day's rows, so that a re-delivery
     # replaces them (a position absent from the snapshot is zero).

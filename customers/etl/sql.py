@@ -86,6 +86,11 @@ class Dialect:
             return f"split_part({expr}, {literal(separator)}, 2)"
         return f"substr({expr}, instr({expr}, {literal(separator)}) + 1)"
 
+    def differs(self, left: str, right: str) -> str:
+        """Null-safe "the row values differ"."""
+        operator = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        return f"({left}) {operator} ({right})"
+
     @property
     def newline(self) -> str:
         return "chr(10)" if self.postgres else "char(10)"
@@ -116,20 +121,25 @@ class Layout:
 class FileSql:
     """The statements that check one staged file and load its good rows."""
 
-    def __init__(self, dialect: Dialect, layout: Layout, day: datetime.date):
+    def __init__(self, dialect: Dialect, layout: Layout, day: datetime.date, *, late: bool):
         self.d = dialect
         self.layout = layout
         self.spec = layout.spec
         self.day = day
+        # A late day (later days already loaded) adds master rows but never overwrites them.
+        self.late = late
         self.staging = f"stg_{self.spec.name}"
         self.checked = f"chk_{self.spec.name}"
+        self.duplicates = f"dup_{self.spec.name}"
 
     # -- staging ------------------------------------------------------------------------
     def create_staging(self) -> list[str]:
         return [*self.drop(), self.d.staging_table(self.staging, self.layout.width)]
 
     def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {self.staging}", f"DROP TABLE IF EXISTS {self.checked}"]
+        return [
+            f"DROP TABLE IF EXISTS {name}" for name in (self.staging, self.checked, self.duplicates)
+        ]
 
     def copy_statement(self, encoding: str) -> str:
         """PostgreSQL COPY of the file's bytes, header skipped, into the staging table."""
@@ -177,13 +187,15 @@ class FileSql:
             return f"replace({expr}, '/', '-')"
         return expr
 
-    def problems(self) -> list[tuple[str, str, str]]:
-        """(condition, column, reason) in the order they are reported: first one wins."""
+    def required_problems(self) -> list[tuple[str, str, str]]:
+        return [(f"n.{c.name} IS NULL", c.name, REQUIRED) for c in self.spec.columns if c.required]
+
+    def format_problems(self) -> list[tuple[str, str, str]]:
+        """Per-column format rules, in column order. Only rows that fail `quick_check` are
+        taken through these: they are exact, and they name the column."""
         found = []
         for column in self.spec.columns:
             value = f"n.{column.name}"
-            if column.required:
-                found.append((f"{value} IS NULL", column.name, REQUIRED))
             present = f"{value} IS NOT NULL AND "
             if column.kind == "decimal":
                 found.append(
@@ -205,9 +217,9 @@ class FileSql:
                     (present + f"NOT {self.d.valid_calendar_date(value)}", column.name, NOT_A_DATE)
                 )
             elif column.kind in ("code", "flag"):
-                codes = column.codes or ("Y", "N")
-                allowed = ", ".join(literal(code) for code in codes)
-                found.append((present + f"{value} NOT IN ({allowed})", column.name, UNKNOWN_CODE))
+                found.append(
+                    (present + f"NOT ({self._allowed(value, column)})", column.name, UNKNOWN_CODE)
+                )
             if column.max_length:
                 found.append(
                     (present + f"length({value}) > {column.max_length}", column.name, TOO_LONG)
@@ -220,6 +232,50 @@ class FileSql:
                         BAD_FORMAT,
                     )
                 )
+        return found
+
+    def quick_check(self) -> str:
+        """True for a row whose every value is well formed, in a few cheap expressions.
+
+        Money columns are matched together as one string (one regular expression per row
+        instead of one per column) and kept short enough never to overflow; dates up to the
+        28th are valid in every month. A row it cannot vouch for is not rejected: it goes
+        through the exact rules of `format_problems`.
+        """
+        checks = []
+        decimals = [c for c in self.spec.columns if c.kind == "decimal"]
+        if decimals:
+            joined = " || '|' || ".join(f"COALESCE(n.{c.name}, '0')" for c in decimals)
+            number = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)"
+            checks.append(self.d.matches(f"({joined})", f"^{number}([|]{number})*$"))
+            lengths = ", ".join(f"COALESCE(length(n.{c.name}), 0)" for c in decimals)
+            longest = f"max({lengths})" if not self.d.postgres else f"greatest({lengths})"
+            checks.append(
+                f"{longest} <= 18"
+                if len(decimals) > 1
+                else f"COALESCE(length(n.{decimals[0].name}), 0) <= 18"
+            )
+        dates = [c for c in self.spec.columns if c.kind == "date"]
+        if dates:
+            joined = " || '|' || ".join(f"COALESCE(n.{c.name}, '2000-01-01')" for c in dates)
+            day = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+            checks.append(self.d.matches(f"({joined})", f"^{day}([|]{day})*$"))
+        for column in self.spec.columns:
+            value = f"n.{column.name}"
+            if column.kind in ("code", "flag"):
+                checks.append(f"({value} IS NULL OR {self._allowed(value, column)})")
+            if column.max_length:
+                checks.append(f"COALESCE(length({value}), 0) <= {column.max_length}")
+            if column.pattern:
+                checks.append(f"({value} IS NULL OR {self.d.matches(value, column.pattern)})")
+        return " AND ".join(checks) or "TRUE"
+
+    def _allowed(self, value: str, column: Column) -> str:
+        codes = column.codes or ("Y", "N")
+        return f"{value} IN ({', '.join(literal(code) for code in codes)})"
+
+    def relation_problems(self) -> list[tuple[str, str, str]]:
+        found = []
         for ref in self.spec.references:
             if not ref.reason:
                 continue
@@ -227,15 +283,39 @@ class FileSql:
             found.append((f"{given} AND r_{ref.alias}.{ref.value} IS NULL", ref.column, ref.reason))
         for condition, column, reason in self.spec.checks:
             found.append((self._format(condition, typed=False), column, reason))
-        keys = ", ".join(f"n.{name}" for name in self.spec.key)
         found.append(
             (
-                f"n.line_no > min(n.line_no) OVER (PARTITION BY {keys})",
+                "d.first_line IS NOT NULL AND n.line_no > d.first_line",
                 ",".join(self.spec.key),
                 DUPLICATE,
             )
         )
         return found
+
+    def create_duplicates(self) -> str:
+        """The keys repeated within the file, with their first line: usually none, found
+        by one hash aggregate rather than a sort of the whole file."""
+        keys = [self._raw_key(name) for name in self.spec.key]
+        selected = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
+        return (
+            f"CREATE TEMP TABLE {self.duplicates} AS SELECT {selected}, "
+            f"min(s.line_no) AS first_line FROM {self.staging} s "
+            f"GROUP BY {', '.join(keys)} HAVING count(*) > 1"
+        )
+
+    def _raw_key(self, name: str) -> str:
+        column = self.spec.column(name)
+        return self.normalised(column)
+
+    @staticmethod
+    def _case(problems: list[tuple[str, str, str]]) -> str:
+        if not problems:
+            return "NULL"
+        whens = " ".join(
+            f"WHEN {condition} THEN {literal(column + '|' + reason)}"
+            for condition, column, reason in problems
+        )
+        return f"CASE {whens} END"
 
     def create_checked(self) -> str:
         normalised = ", ".join(
@@ -249,11 +329,16 @@ class FileSql:
             )
             joins.append(f"LEFT JOIN {ref.table} {alias} ON {conditions}")
             refs.append(f"{alias}.{ref.value} AS r_{ref.alias}")
-        cases = " ".join(
-            f"WHEN {condition} THEN {literal(column + '|' + reason)}"
-            for condition, column, reason in self.problems()
+        key_match = " AND ".join(f"d.k{i} = n.{name}" for i, name in enumerate(self.spec.key))
+        joins.append(f"LEFT JOIN {self.duplicates} d ON {key_match}")
+        # COALESCE stops at the first problem found, so the exact format rules run only
+        # for rows the quick check could not vouch for.
+        problem = (
+            f"COALESCE({self._case(self.required_problems())}, "
+            f"CASE WHEN NOT ({self.quick_check()}) THEN {self._case(self.format_problems())} "
+            f"END, {self._case(self.relation_problems())})"
         )
-        selected = ", ".join(["n.*", *refs, f"CASE {cases} END AS problem"])
+        selected = ", ".join(["n.*", *refs, f"{problem} AS problem"])
         return (
             f"CREATE TEMP TABLE {self.checked} AS SELECT {selected} "
             f"FROM (SELECT s.line_no, {normalised} FROM {self.staging} s) n " + " ".join(joins)
@@ -322,23 +407,30 @@ class FileSql:
     def upsert(self) -> str:
         targets = list(self.spec.values)
         values = ", ".join(self._format(self.spec.values[t], typed=True) for t in targets)
+        head = (
+            f"INSERT INTO {self.spec.table} ({', '.join(targets)}) "
+            f"SELECT {values} FROM {self.checked} k WHERE k.problem IS NULL "
+            f"ON CONFLICT ({', '.join(self.spec.conflict)}) "
+        )
+        if self.spec.guarded and self.late:
+            return head + "DO NOTHING"
+        table = self.spec.table
+        updated = [t for t in targets if t not in self.spec.conflict]
         updates = ", ".join(
             f"{target} = "
             + (
-                self.spec.update_sql[target].format(target=self.spec.table)
+                self.spec.update_sql[target].format(target=table)
                 if target in self.spec.update_sql
                 else f"excluded.{target}"
             )
-            for target in targets
-            if target not in self.spec.conflict
+            for target in updated
         )
-        guard = (
-            f" WHERE {self.spec.table}.as_of IS NULL OR {self.spec.table}.as_of <= excluded.as_of"
-            if self.spec.guarded
-            else ""
+        if not self.spec.guarded:
+            return head + f"DO UPDATE SET {updates}"
+        # Master data: rewrite only rows that changed (most of a daily full master does not).
+        compared = [t for t in updated if t not in ("as_of", "updated_at", *self.spec.update_sql)]
+        differs = self.d.differs(
+            ", ".join(f"{table}.{t}" for t in compared),
+            ", ".join(f"excluded.{t}" for t in compared),
         )
-        return (
-            f"INSERT INTO {self.spec.table} ({', '.join(targets)}) "
-            f"SELECT {values} FROM {self.checked} k WHERE k.problem IS NULL "
-            f"ON CONFLICT ({', '.join(self.spec.conflict)}) DO UPDATE SET {updates}{guard}"
-        )
+        return head + f"DO UPDATE SET {updates} WHERE {differs}"

@@ -14,12 +14,23 @@ def admin_client(client):
 
 def profile_form(**changes) -> dict:
     data = {
-        "name": "vendor-x", "description": "", "encoding": "gb18030", "delimiter": "|",
-        "date_format": "YYYYMMDD", "thousands_separator": "",
-        "aliases-TOTAL_FORMS": "1", "aliases-INITIAL_FORMS": "0",
-        "aliases-0-file": "customers", "aliases-0-header": "客户编号", "aliases-0-column": "cust_no",
-        "codes-TOTAL_FORMS": "1", "codes-INITIAL_FORMS": "0",
-        "codes-0-file": "", "codes-0-column": "side", "codes-0-source": "买", "codes-0-target": "B",
+        "name": "vendor-x",
+        "description": "",
+        "encoding": "gb18030",
+        "delimiter": "|",
+        "date_format": "YYYYMMDD",
+        "thousands_separator": "",
+        "aliases-TOTAL_FORMS": "1",
+        "aliases-INITIAL_FORMS": "0",
+        "aliases-0-file": "customers",
+        "aliases-0-header": "客户编号",
+        "aliases-0-column": "cust_no",
+        "codes-TOTAL_FORMS": "1",
+        "codes-INITIAL_FORMS": "0",
+        "codes-0-file": "",
+        "codes-0-column": "side",
+        "codes-0-source": "买",
+        "codes-0-target": "B",
     }
     data.update(changes)
     return data

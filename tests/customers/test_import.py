@@ -397,3 +397,23 @@ def test_the_command_imports_a_folder_and_fails_on_a_refused_day(tmp_path, capsy
 
     with pytest.raises(CommandError, match=r"trades\.csv: checksum"):
         call_command("import_counter", str(tmp_path), "--day", folder.name)
+
+
+def test_it_accepts_valid_values_the_quick_check_cannot_vouch_for(tmp_path):
+    rows = base_day()
+    rows["customers"][0][13] = "2016-02-29"  # a leap day, past the 28th
+    # Longer than the quick check vouches for, yet a valid amount (fifteen significant
+    # digits: SQLite keeps decimals as doubles).
+    rows["balances"][0][2] = "+000000123456789.50"
+    run = counter_day_import(folder=write_day(tmp_path, DAY, rows))
+    assert run.status == RunStatus.LOADED, rejects_of(run)
+    assert Customer.objects.get(cust_no="C001").open_date == datetime.date(2016, 2, 29)
+    balance = DailyBalance.objects.get(account__fund_account="F001").balance
+    assert balance == Decimal("123456789.50")
+
+
+def test_it_rejects_a_number_too_large_for_its_column(tmp_path):
+    rows = base_day()
+    rows["balances"][0][2] = "1234567890123456789.00"
+    run = counter_day_import(folder=write_day(tmp_path, DAY, rows))
+    assert rejects_of(run) == [("balances", 2, "balance", "not a number")]
