@@ -62,11 +62,16 @@ def load_file(
                     for number, raw in ragged
                 ],
             )
+        plain = False
         if replace_snapshot and (delete := statements.delete_snapshot()):
             cursor.execute(delete)
+            plain = True  # the day's snapshot rows are gone: nothing can conflict
+        elif existing := statements.existing_rows_for_the_file_days():
+            cursor.execute(existing)
+            plain = cursor.fetchone() is None
         if before := statements.before_load():
             cursor.execute(before)
-        cursor.execute(statements.upsert())
+        cursor.execute(statements.upsert(plain=plain))
         for sql in statements.drop():
             cursor.execute(sql)
     return FileOutcome(

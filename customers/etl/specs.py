@@ -82,6 +82,8 @@ class FileSpec:
     # Snapshot of the day: a day run first deletes the day's rows, so that a re-delivery
     # replaces them (a position absent from the snapshot is zero).
     snapshot_column: str | None = None
+    # Flows: the date column that leads the key (a day with no rows yet needs no upsert).
+    day_column: str | None = None
     update_sql: dict[str, str] = field(default_factory=dict)  # special ON CONFLICT updates
     # (condition over the checked row, column, reason): further row rules
     checks: tuple[tuple[str, str, str], ...] = ()
@@ -440,6 +442,7 @@ _spec(
         key=("trade_date", "serial_no"),
         table="customers_trade",
         conflict=("trade_date", "serial_no"),
+        day_column="trade_date",
         references=(ACCOUNT, SECURITY),
         values={
             "trade_date": "{c[trade_date]}",
@@ -480,6 +483,7 @@ _spec(
         key=("flow_date", "serial_no"),
         table="customers_cashflow",
         conflict=("flow_date", "serial_no"),
+        day_column="flow_date",
         references=(ACCOUNT,),
         values={
             "flow_date": "{c[flow_date]}",

@@ -119,10 +119,10 @@ class Trade(models.Model):
     class Meta:
         verbose_name = _("trade")
         verbose_name_plural = _("trades")
-        indexes = [
-            models.Index(fields=["account", "trade_date"], name="trade_account_idx"),
-            models.Index(fields=["security", "trade_date"], name="trade_security_idx"),
-        ]
+        # Trades are read by day (the key) and by account (the 360 page); who holds a
+        # security is a question for positions, so trades carry no index on it: a million
+        # rows a day pay for every index on insert.
+        indexes = [models.Index(fields=["account", "trade_date"], name="trade_account_idx")]
 
     def __str__(self) -> str:
         return f"{self.trade_date} {self.serial_no}"
