@@ -79,12 +79,14 @@ class Customer(models.Model):
     invest_varieties = models.CharField(_("investment varieties"), max_length=200, blank=True)
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
     as_of = models.DateField(_("as of"), null=True, blank=True)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["cust_no"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        permissions = [("reveal_pii", _("Can reveal ID numbers, mobiles and addresses"))]
         indexes = [
             models.Index(fields=["branch", "status"], name="customer_branch_status_idx"),
             models.Index(fields=["manager", "status"], name="customer_manager_status_idx"),

@@ -1,0 +1,38 @@
+"""Masking of personal data (ID number, mobile, address) for display and export.
+
+Pure functions: the 360 page, lists and exports call them unless the user holds the
+`customers.reveal_pii` permission, and revealing is audited by the caller.
+"""
+
+
+def mask_id_no(value: str) -> str:
+    """`330106199001011234` → `3301**********1234`: region and last four stay readable."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_mobile(value: str) -> str:
+    """`13812345678` → `138****5678`."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """Keep the first six characters (city and district), hide the rest."""
+    if not value:
+        return ""
+    keep = min(6, max(len(value) // 3, 1))
+    return value[:keep] + "*" * min(len(value) - keep, 8)
+
+
+def mask_email(value: str) -> str:
+    if not value or "@" not in value:
+        return mask_address(value)
+    user, _, domain = value.partition("@")
+    return (user[:1] + "***@" + domain) if user else "***@" + domain
