@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from customers.views import workbench
+from customers.views.customers import workbench
 
 urlpatterns = [
     path("", workbench, name="home"),

@@ -1,22 +1,23 @@
 from django.urls import path
 
-from . import views
+from .views import customers, imports
 
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.CustomerListView.as_view(), name="list"),
-    path("imports/", views.ImportRunListView.as_view(), name="imports"),
-    path("imports/<int:run_id>/", views.import_run_detail, name="import-run"),
-    path("imports/<int:run_id>/progress/", views.import_run_progress, name="import-progress"),
+    path("", customers.CustomerListView.as_view(), name="list"),
+    # -- import monitoring (head office) --
+    path("imports/", imports.ImportRunListView.as_view(), name="imports"),
+    path("imports/<int:run_id>/", imports.import_run_detail, name="import-run"),
+    path("imports/<int:run_id>/progress/", imports.import_run_progress, name="import-progress"),
     path(
         "imports/<int:run_id>/rejects/<slug:file>.csv",
-        views.import_rejects_csv,
+        imports.import_rejects_csv,
         name="import-rejects-csv",
     ),
     path(
         "imports/<int:run_id>/corrections/",
-        views.import_corrections,
+        imports.import_corrections,
         name="import-corrections",
     ),
 ]

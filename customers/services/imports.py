@@ -1,4 +1,4 @@
-"""Writes of the customers app: the nightly import of the trading counter's day folders and
+"""The nightly import of the trading counter's day folders and
 the re-import of corrected rows. Reads live in customers/selectors.py.
 """
 
@@ -15,9 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.locks import nightly_lock_acquire
-
-from .etl.loader import FileOutcome, load_file
-from .etl.sources import (
+from customers.etl.loader import FileOutcome, load_file
+from customers.etl.sources import (
     RefusedFile,
     layout_for,
     manifest_digest,
@@ -27,8 +26,8 @@ from .etl.sources import (
     spec_for,
     verify_against_manifest,
 )
-from .etl.specs import SPECS
-from .models import (
+from customers.etl.specs import SPECS
+from customers.models import (
     ImportFileResult,
     ImportProfile,
     ImportReject,

@@ -1,5 +1,5 @@
-"""Customer pages: the workbench home page, the customer list, and the import monitoring
-pages of head office (history, one run, rejects download and corrected re-import)."""
+"""Import monitoring pages of head office: history, one run, rejects download and corrected
+re-import."""
 
 import codecs
 import functools
@@ -16,19 +16,14 @@ from django_htmx.http import HttpResponseClientRefresh
 from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from crm.models import Role
-from crm.scoping import reach_of
-from crm.selectors import role_of, staff_for_user
+from crm.selectors import role_of
 from crm.services import audit_record
-
-from .etl.sources import python_encoding
-from .forms import ImportCorrectionForm
-from .models import RunStatus
-from .selectors import (
-    CustomerFilter,
+from customers.etl.sources import python_encoding
+from customers.forms import ImportCorrectionForm
+from customers.models import RunStatus
+from customers.selectors.imports import (
     ImportRejectFilter,
     ImportRunFilter,
-    customers_for_user,
-    customers_recently_updated_for_user,
     import_progress,
     import_progress_of_running,
     import_reject_open_files,
@@ -37,40 +32,13 @@ from .selectors import (
     import_run_get,
     import_runs,
 )
-from .services import counter_corrections_import
-from .tables import (
-    CustomerTable,
+from customers.services import counter_corrections_import
+from customers.tables import (
     ImportFileTable,
     ImportRejectTable,
     ImportRunTable,
     duration_text,
 )
-
-
-def workbench(request):
-    return render(
-        request,
-        "customers/workbench.html",
-        {
-            "staff": staff_for_user(request.user),
-            "reach": reach_of(request.user),
-            "recent_customers": customers_recently_updated_for_user(request.user, limit=10),
-        },
-    )
-
-
-class CustomerListView(SingleTableMixin, FilterView):
-    table_class = CustomerTable
-    filterset_class = CustomerFilter
-    template_name = "customers/customer_list.html"
-    # No COUNT(*) over a million customers on every page view.
-    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
-
-    def get_queryset(self):
-        return customers_for_user(self.request.user)
-
-
-# -- import monitoring (head office and administrators) ----------------------------------------
 
 IMPORT_MONITOR_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
 
