@@ -36,6 +36,8 @@ from customers.models import (
     RunStatus,
 )
 
+from .figures import customer_figures_refresh
+
 logger = logging.getLogger(__name__)
 DAY_FOLDER = re.compile(r"^\d{8}$")
 LOADED = (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
@@ -118,6 +120,8 @@ def counter_day_import(
                 run=run
             ).update(resolved_by=run)
             _analyze(FACT_TABLES)
+            if not run.late:
+                customer_figures_refresh(day=day)
     except RefusedFile as refusal:
         return _finish(run, RunStatus.REFUSED, error=str(refusal), say=say)
     except Exception as error:
@@ -161,6 +165,7 @@ def counter_corrections_import(
         started_by=started_by,
     )
     say = _reporter(correction, None)
+    correction_is_late = _later_days_loaded(run.business_date)
     try:
         with transaction.atomic():
             nightly_lock_acquire()
@@ -170,12 +175,14 @@ def counter_corrections_import(
                 upload,
                 run.profile,
                 replace_snapshot=False,
-                late=_later_days_loaded(run.business_date),
+                late=correction_is_late,
                 filename=f"{file}.csv",
             )
             ImportReject.objects.filter(
                 run__business_date=run.business_date, file=file, resolved_by__isnull=True
             ).exclude(run=correction).update(resolved_by=correction)
+            if not correction_is_late:
+                customer_figures_refresh(day=run.business_date)
     except RefusedFile as refusal:
         return _finish(correction, RunStatus.REFUSED, error=str(refusal), say=say)
     except Exception as error:
