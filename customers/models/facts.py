@@ -127,6 +127,12 @@ class Trade(models.Model):
     def __str__(self) -> str:
         return f"{self.trade_date} {self.serial_no}"
 
+    @property
+    def other_fees(self):
+        """Transfer, handling and regulatory fees together (the table shows them as one)."""
+        fees = (self.transfer_fee, self.handling_fee, self.regulatory_fee)
+        return sum((fee for fee in fees if fee is not None), start=type(self.amount)(0))
+
 
 class CashFlowType(models.TextChoices):
     BANK_IN = "BANK_IN", _("Bank transfer in")
@@ -158,6 +164,10 @@ class CashFlow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow_date} {self.serial_no}"
+
+    @property
+    def is_bank_transfer(self) -> bool:
+        return self.biz_type in (CashFlowType.BANK_IN, CashFlowType.BANK_OUT)
 
 
 class DailyCredit(models.Model):

@@ -1,0 +1,193 @@
+"""Reads behind the customer 360 page, one function per panel.
+
+Every function takes a customer the caller already obtained through
+`customer_get_for_user` (so it is in the user's scope) and runs a fixed, small number of
+queries whatever the size of the customer's history.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from customers.models import (
+    CapitalAccount,
+    CashFlow,
+    CashFlowType,
+    Customer,
+    CustomerFigures,
+    DailyBalance,
+    DailyCredit,
+    DailyPosition,
+    Trade,
+)
+from products.models import Quote
+
+RECENT_ROWS = 50
+MARGIN_WARNING_RATIO = Decimal("1.4")
+
+
+def customer_for_360(customer: Customer) -> Customer:
+    """The customer with what the header shows, in one query."""
+    return (
+        Customer.objects.select_related("branch", "manager", "figures").filter(pk=customer.pk).get()
+    )
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    assessed_on: datetime.date | None
+    expires_on: datetime.date | None
+    expired: bool
+    expiring_soon: bool
+
+
+def risk_assessment(customer: Customer, *, today: datetime.date | None = None) -> RiskAssessment:
+    """A questionnaire is valid for RISK_ASSESSMENT_VALID_DAYS; warn 30 days ahead."""
+    today = today or timezone.localdate()
+    if customer.risk_assessed_on is None:
+        return RiskAssessment(None, None, expired=True, expiring_soon=False)
+    valid_days = getattr(settings, "RISK_ASSESSMENT_VALID_DAYS", 730)
+    expires_on = customer.risk_assessed_on + datetime.timedelta(days=valid_days)
+    return RiskAssessment(
+        customer.risk_assessed_on,
+        expires_on,
+        expired=expires_on < today,
+        expiring_soon=today <= expires_on <= today + datetime.timedelta(days=30),
+    )
+
+
+def account_ids(customer: Customer) -> list[int]:
+    return list(CapitalAccount.objects.filter(customer=customer).values_list("id", flat=True))
+
+
+def key_figures(customer: Customer, accounts: list[int]) -> dict:
+    """Assets from the current figures; flows and revenue of the last 30 days and the year."""
+    figures = CustomerFigures.objects.filter(customer=customer).first()
+    as_of = figures.as_of if figures else timezone.localdate()
+    since = as_of - datetime.timedelta(days=30)
+    inflow = CashFlow.objects.filter(
+        account_id__in=accounts,
+        flow_date__gt=since,
+        flow_date__lte=as_of,
+        biz_type__in=(CashFlowType.BANK_IN, CashFlowType.BANK_OUT),
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    year = Trade.objects.filter(
+        account_id__in=accounts,
+        trade_date__gte=as_of.replace(month=1, day=1),
+        trade_date__lte=as_of,
+    ).aggregate(
+        commission=Sum("commission"),
+        handling=Sum("handling_fee"),
+        regulatory=Sum("regulatory_fee"),
+        volume=Sum("amount"),
+    )
+    commission = year["commission"] or Decimal("0")
+    passed_on = (year["handling"] or Decimal("0")) + (year["regulatory"] or Decimal("0"))
+    return {
+        "figures": figures,
+        "as_of": as_of,
+        "net_inflow_30d": inflow,
+        "commission_ytd": commission,
+        "net_commission_ytd": commission - passed_on,
+        "volume_ytd": year["volume"] or Decimal("0"),
+    }
+
+
+def asset_trend(accounts: list[int], *, until: datetime.date, days: int = 366) -> list[tuple]:
+    """(day, cash, market value) for every loaded business day of the last year: two grouped
+    queries over the (account, business_date) indexes."""
+    since = until - datetime.timedelta(days=days)
+    cash = dict(
+        DailyBalance.objects.filter(
+            account_id__in=accounts,
+            business_date__gt=since,
+            business_date__lte=until,
+            currency="CNY",
+        )
+        .values_list("business_date")
+        .annotate(total=Sum("balance"))
+        .order_by()
+    )
+    value = dict(
+        DailyPosition.objects.filter(
+            account_id__in=accounts, business_date__gt=since, business_date__lte=until
+        )
+        .values_list("business_date")
+        .annotate(total=Sum("market_value"))
+        .order_by()
+    )
+    return [
+        (day, cash.get(day, Decimal("0")), value.get(day, Decimal("0")))
+        for day in sorted(set(cash) | set(value))
+    ]
+
+
+def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
+    """The latest positions with close, unrealised P&L and weight in the portfolio."""
+    if as_of is None:
+        as_of = DailyPosition.objects.filter(account_id__in=accounts).aggregate(
+            latest=Max("business_date")
+        )["latest"]
+    rows = list(
+        DailyPosition.objects.filter(account_id__in=accounts, business_date=as_of)
+        .select_related("security", "account")
+        .order_by("-market_value")
+    )
+    closes = dict(
+        Quote.objects.filter(
+            trade_date=as_of, security_id__in=[row.security_id for row in rows]
+        ).values_list("security_id", "close_price")
+    )
+    total = sum((row.market_value for row in rows), Decimal("0"))
+    holdings_rows = []
+    for row in rows:
+        cost = row.cost_price * row.quantity if row.cost_price is not None else None
+        holdings_rows.append(
+            {
+                "position": row,
+                "close": closes.get(row.security_id),
+                "pnl": row.market_value - cost if cost is not None else None,
+                "pnl_ratio": (row.market_value - cost) / cost if cost else None,
+                "weight": row.market_value / total if total else None,
+            }
+        )
+    return {"as_of": as_of, "rows": holdings_rows, "total": total}
+
+
+def recent_trades(accounts: list[int]) -> list[Trade]:
+    return list(
+        Trade.objects.filter(account_id__in=accounts)
+        .select_related("security", "account")
+        .order_by("-trade_date", "-serial_no")[:RECENT_ROWS]
+    )
+
+
+def recent_cash_flows(accounts: list[int]) -> list[CashFlow]:
+    return list(
+        CashFlow.objects.filter(account_id__in=accounts)
+        .select_related("account")
+        .order_by("-flow_date", "-serial_no")[:RECENT_ROWS]
+    )
+
+
+def margin_accounts(accounts: list[int]) -> list[dict]:
+    """Each credit account at its latest day, with a warning below the 1.4 maintenance ratio."""
+    latest = DailyCredit.objects.filter(account_id__in=accounts).aggregate(
+        day=Max("business_date")
+    )["day"]
+    if latest is None:
+        return []
+    rows = DailyCredit.objects.filter(account_id__in=accounts, business_date=latest)
+    return [
+        {
+            "credit": row,
+            "debt": row.financing_debt + row.lending_debt,
+            "warning": row.maintenance_ratio is not None
+            and row.maintenance_ratio < MARGIN_WARNING_RATIO,
+        }
+        for row in rows.select_related("account")
+    ]

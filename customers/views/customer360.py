@@ -1,0 +1,93 @@
+"""The customer 360 page: everything about one customer on one page, built from panels.
+
+Each panel is a template fed by one selector; adding a panel is one line in `panels()`. A
+customer outside the user's scope is a 404 (customer_get_for_user), every view is audited,
+and personal data is masked unless the user reveals it (a permission, also audited).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from crm.pii import mask_address, mask_email, mask_id_no, mask_mobile
+from crm.services import audit_record
+from customers.charts import asset_trend_figure, figure_html
+from customers.selectors import customer360 as s360
+from customers.selectors.customers import customer_get_for_user
+
+REVEAL_PERMISSION = "customers.reveal_pii"
+
+
+def customer_detail(request, cust_no: str):
+    customer = customer_get_for_user(request.user, cust_no=cust_no)
+    audit_record(actor=request.user, action="customer.view", target=customer, request=request)
+    customer = s360.customer_for_360(customer)
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "pii": personal_data(customer, revealed=False),
+            "can_reveal": request.user.has_perm(REVEAL_PERMISSION),
+            "risk": s360.risk_assessment(customer),
+            "panels": [mark_safe(html) for html in panels(request, customer)],  # noqa: S308
+        },
+    )
+
+
+@require_POST
+def customer_reveal(request, cust_no: str):
+    """Shows the unmasked ID number, mobile, e-mail and address, once, and audits it."""
+    customer = customer_get_for_user(request.user, cust_no=cust_no)
+    if not request.user.has_perm(REVEAL_PERMISSION):
+        raise PermissionDenied
+    audit_record(actor=request.user, action="customer.reveal_pii", target=customer, request=request)
+    return render(
+        request,
+        "customers/panels/personal_data.html",
+        {"customer": customer, "pii": personal_data(customer, revealed=True)},
+    )
+
+
+def personal_data(customer, *, revealed: bool) -> dict:
+    if revealed:
+        return {
+            "id_no": customer.id_no,
+            "mobile": customer.mobile,
+            "email": customer.email,
+            "address": customer.address,
+            "revealed": True,
+        }
+    return {
+        "id_no": mask_id_no(customer.id_no),
+        "mobile": mask_mobile(customer.mobile),
+        "email": mask_email(customer.email),
+        "address": mask_address(customer.address),
+        "revealed": False,
+    }
+
+
+def panels(request, customer) -> list[str]:
+    """The page's panels in order, each rendered from its own selector's context."""
+    accounts = s360.account_ids(customer)
+    figures = s360.key_figures(customer, accounts)
+    trend = s360.asset_trend(accounts, until=figures["as_of"])
+    margin = s360.margin_accounts(accounts)
+    specs = [
+        ("customers/panels/key_figures.html", {"customer": customer, **figures}),
+        (
+            "customers/panels/asset_trend.html",
+            {"chart": figure_html(asset_trend_figure(trend)) if trend else ""},
+        ),
+        (
+            "customers/panels/holdings.html",
+            s360.holdings(accounts, as_of=figures["figures"].as_of if figures["figures"] else None),
+        ),
+        ("customers/panels/trades.html", {"trades": s360.recent_trades(accounts)}),
+        ("customers/panels/cash_flows.html", {"flows": s360.recent_cash_flows(accounts)}),
+    ]
+    if margin:
+        specs.append(("customers/panels/margin.html", {"accounts": margin}))
+    return [render_to_string(template, context, request) for template, context in specs]
