@@ -9,6 +9,8 @@ from .selectors import role_of, staff_for_user
 NAVIGATION = (
     ("home", _("Workbench"), None),
     ("customers:list", _("Customers"), None),
+    ("customers:tasks", _("My tasks"), None),
+    ("customers:service-requests", _("Service requests"), None),
     ("customers:imports", _("Imports"), (Role.HEAD_OFFICE, Role.ADMIN)),
     ("admin:index", _("Administration"), (Role.ADMIN,)),
 )

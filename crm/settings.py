@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
+# The most customers one CSV export may hold (a bigger one asks for narrower filters).
+CUSTOMER_EXPORT_MAX_ROWS = env.int("CUSTOMER_EXPORT_MAX_ROWS", default=100_000)
+# How long a risk questionnaire stays valid before the customer must be reassessed.
+RISK_ASSESSMENT_VALID_DAYS = env.int("RISK_ASSESSMENT_VALID_DAYS", default=730)
+
 IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default=str(DATA_DIR / "imports")))
 
 LOGGING = {

@@ -1,4 +1,5 @@
-"""Django admin: customer master data, accounts, import profiles and the import's runs."""
+"""Django admin: customer master data, accounts, import profiles and the import's runs, and
+the relationship (contacts, service request types and SLAs, service requests, tasks)."""
 
 from django import forms
 from django.contrib import admin
@@ -13,6 +14,10 @@ from .models import (
     ImportFileResult,
     ImportProfile,
     ImportRun,
+    Interaction,
+    ServiceRequest,
+    ServiceRequestType,
+    Task,
 )
 
 
@@ -114,3 +119,90 @@ class CapitalAccountAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     raw_id_fields = ("customer",)
     show_full_result_count = False
+
+
+# -- relationship --------------------------------------------------------------------------------
+# Contacts, requests and tasks are written by customers/services/relationship.py (which keeps
+# SLAs, tasks and the audit log in step); the admin reads them and edits only what is safe.
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    """Contacts as their staff logged them: a record, not editable."""
+
+    list_display = ("occurred_at", "customer", "channel", "direction", "staff", "result")
+    list_filter = ("channel", "direction")
+    search_fields = ("customer__cust_no", "customer__name", "content")
+    list_select_related = ("customer", "staff")
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceRequestType)
+class ServiceRequestTypeAdmin(admin.ModelAdmin):
+    """The kinds of request and the hours the brokerage promises to resolve each in."""
+
+    list_display = ("name", "code", "sla_hours", "is_complaint")
+    list_editable = ("sla_hours",)
+    search_fields = ("name", "code")
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    """Requests are opened and moved on the customer page (SLA, task and audit in step); here
+    an administrator may reassign one or correct its description."""
+
+    list_display = (
+        "id",
+        "customer",
+        "request_type",
+        "status",
+        "assignee",
+        "opened_at",
+        "due_at",
+        "resolved_at",
+    )
+    list_filter = ("status", "request_type")
+    search_fields = ("customer__cust_no", "customer__name", "description")
+    list_select_related = ("customer", "request_type", "assignee")
+    raw_id_fields = ("assignee",)
+    readonly_fields = (
+        "customer",
+        "request_type",
+        "status",
+        "opened_at",
+        "due_at",
+        "resolved_at",
+        "closed_at",
+        "resolution",
+        "created_by",
+    )
+    date_hierarchy = "opened_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("due_on", "title", "kind", "status", "assignee", "customer")
+    list_filter = ("status", "kind")
+    search_fields = ("title", "customer__cust_no", "customer__name", "assignee__name")
+    list_select_related = ("assignee", "customer")
+    raw_id_fields = ("assignee",)
+    readonly_fields = ("customer", "kind", "source", "created_at", "done_at")
+    date_hierarchy = "due_on"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False

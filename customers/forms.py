@@ -1,11 +1,28 @@
-"""Django forms of the customers app: the upload of corrected import rejects."""
+"""Django forms of the customers app: the upload of corrected import rejects; logging a
+contact, opening a service request and moving it along its workflow."""
 
+import datetime
 import tempfile
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from crm.models import Role, Staff
+from crm.scoping import scope_for_user
+
+from .filters import filter_query
+from .models import (
+    SERVICE_REQUEST_FLOW,
+    Customer,
+    Interaction,
+    ServiceRequest,
+    ServiceRequestStatus,
+)
 
 
 class ImportCorrectionForm(forms.Form):
@@ -34,3 +51,122 @@ class ImportCorrectionForm(forms.Form):
             for chunk in self.cleaned_data["upload"].chunks():
                 handle.write(chunk)
         return Path(handle.name)
+
+
+# -- relationship: interactions and service requests -------------------------------------------
+# The forms validate input; customers/services/relationship.py does the writing.
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# Clocks of phones and PCs drift: a contact "now" may arrive a little in the future.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+class InteractionForm(forms.ModelForm):
+    """Log a contact: when it happened defaults to now; a follow-up date makes a task."""
+
+    class Meta:
+        model = Interaction
+        fields = ("channel", "direction", "occurred_at", "content", "result", "follow_up_on")
+        widgets = {
+            "occurred_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format=DATETIME_LOCAL
+            ),
+            "content": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("channel", "phone")
+            self.initial.setdefault(
+                "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data["occurred_at"]
+        if occurred_at > timezone.now() + CLOCK_SKEW:
+            raise forms.ValidationError(_("A contact cannot be logged in the future."))
+        return occurred_at
+
+    def clean_follow_up_on(self):
+        follow_up_on = self.cleaned_data.get("follow_up_on")
+        if follow_up_on is not None and follow_up_on < timezone.localdate():
+            raise forms.ValidationError(_("The follow-up date cannot be in the past."))
+        return follow_up_on
+
+
+def staff_assignable_for(customer: Customer):
+    """Active staff of the customer's branch who log in and may see the customer.
+
+    The narrowing mirrors crm/scoping.py in reverse (the manager, the manager's team lead,
+    the branch managers), so that a request's task never lands on a workbench that cannot
+    show its customer; ServiceRequestForm re-checks the chosen one through scope_for_user.
+    """
+    reach = Q(role=Role.BRANCH_MANAGER)
+    if customer.manager_id:
+        reach |= Q(pk=customer.manager_id)
+        if customer.manager.team_id:
+            reach |= Q(role=Role.TEAM_LEAD, team_id=customer.manager.team_id)
+    return Staff.objects.filter(
+        reach,
+        branch_id=customer.branch_id,
+        is_active=True,
+        user__isnull=False,
+        user__is_active=True,
+    ).select_related("user")
+
+
+class ServiceRequestForm(forms.ModelForm):
+    """Open a request for `customer`; the SLA comes from the type."""
+
+    class Meta:
+        model = ServiceRequest
+        fields = ("request_type", "description", "assignee")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["assignee"].queryset = staff_assignable_for(customer)
+
+    def clean_assignee(self):
+        assignee = self.cleaned_data["assignee"]
+        visible = scope_for_user(assignee.user, Customer.objects.filter(pk=self.customer.pk))
+        if not visible.exists():
+            raise forms.ValidationError(_("This member of staff cannot see the customer."))
+        return assignee
+
+
+class ServiceRequestMoveForm(forms.Form):
+    """One step of a request's workflow; resolving needs the resolution written down."""
+
+    to_status = forms.ChoiceField(label=_("Move to"))
+    resolution = forms.CharField(
+        label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, service_request: ServiceRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service_request = service_request
+        self.fields["to_status"].choices = [
+            (status.value, status.label)
+            for status in SERVICE_REQUEST_FLOW.get(service_request.status, ())
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        resolving = cleaned.get("to_status") == ServiceRequestStatus.RESOLVED
+        if resolving and not cleaned.get("resolution", "").strip():
+            self.add_error("resolution", _("Describe how the request was resolved."))
+        return cleaned
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    shared_with_team = forms.BooleanField(label=_("Share with my team"), required=False)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def clean_query(self):
+        # Stored as the known filters only: a saved view can link to nothing but the list.
+        return filter_query(QueryDict(self.cleaned_data["query"]))

@@ -1,14 +1,26 @@
-"""django-tables2 tables: customer lists and the import monitoring pages."""
+"""django-tables2 tables: customer lists, the import monitoring pages, my tasks and service
+requests."""
 
 import django_tables2 as tables
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, ImportFileResult, ImportReject, ImportRun, RunStatus
+from .models import (
+    Customer,
+    ImportFileResult,
+    ImportReject,
+    ImportRun,
+    RunStatus,
+    ServiceRequest,
+    Task,
+    TaskStatus,
+)
 
 NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 NOWRAP = {"td": {"class": "nowrap"}}
@@ -16,21 +28,94 @@ ERROR_CHARS = 80
 
 
 class CustomerTable(tables.Table):
-    cust_no = tables.Column(verbose_name=_("Customer number"))
+    """The customer list. Figures columns read the annotations of
+    customers.selectors.lists.customer_list_for_user; customers without figures sort last."""
+
+    cust_no = tables.Column(
+        verbose_name=_("Customer number"),
+        linkify=("customers:detail", {"cust_no": tables.A("cust_no")}),
+        attrs=NOWRAP,
+    )
     name = tables.Column(verbose_name=_("Name"))
     branch = tables.Column(
-        verbose_name=_("Branch"), accessor="branch__name", order_by="branch__code"
+        verbose_name=_("Branch"), accessor="branch__name", order_by=("branch__code", "cust_no")
     )
-    manager = tables.Column(verbose_name=_("Manager"), accessor="manager__name", default="—")
-    status = tables.Column(verbose_name=_("Status"))
-    risk_level = tables.Column(verbose_name=_("Risk level"), default="—")
-    open_date = tables.DateColumn(verbose_name=_("Account opened"), format="Y-m-d")
+    manager = tables.Column(
+        verbose_name=_("Manager"), accessor="manager__name", order_by=("manager__name", "cust_no")
+    )
+    status = tables.Column(verbose_name=_("Status"), order_by=("status", "cust_no"))
+    risk_level = tables.Column(verbose_name=_("Risk level"), order_by=("risk_level", "cust_no"))
+    total_assets = tables.Column(verbose_name=_("Total assets"), attrs=NUMBER)
+    cash = tables.Column(verbose_name=_("Cash"), attrs=NUMBER)
+    position_ratio = tables.Column(verbose_name=_("Position ratio"), attrs=NUMBER)
+    last_trade_date = tables.DateColumn(verbose_name=_("Last trade"), format="Y-m-d", attrs=NOWRAP)
+    last_contact_at = tables.DateTimeColumn(
+        verbose_name=_("Last contact"), format="Y-m-d", attrs=NOWRAP
+    )
 
     class Meta:
         model = Customer
-        fields = ("cust_no", "name", "branch", "manager", "status", "risk_level", "open_date")
-        attrs = {"class": "table"}
+        fields = (
+            "cust_no",
+            "name",
+            "branch",
+            "manager",
+            "status",
+            "risk_level",
+            "total_assets",
+            "cash",
+            "position_ratio",
+            "last_trade_date",
+            "last_contact_at",
+        )
+        attrs = {"class": "table customer-list"}
+        default = "—"
         empty_text = _("No customers match these filters.")
+
+    def render_total_assets(self, value):
+        return money_text(value)
+
+    def render_cash(self, value):
+        return money_text(value)
+
+    def render_position_ratio(self, value):
+        return percent_text(value)
+
+    # Empty figures and never-contacted customers go last in either direction; the customer
+    # number breaks ties so that pages do not overlap.
+    def order_total_assets(self, queryset, is_descending):
+        return _order_nulls_last(queryset, "total_assets", is_descending), True
+
+    def order_cash(self, queryset, is_descending):
+        return _order_nulls_last(queryset, "cash", is_descending), True
+
+    def order_position_ratio(self, queryset, is_descending):
+        return _order_nulls_last(queryset, "position_ratio", is_descending), True
+
+    def order_last_trade_date(self, queryset, is_descending):
+        return _order_nulls_last(queryset, "last_trade_date", is_descending), True
+
+    def order_last_contact_at(self, queryset, is_descending):
+        return _order_nulls_last(queryset, "last_contact_at", is_descending), True
+
+
+def _order_nulls_last(queryset, field: str, descending: bool):
+    column = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return queryset.order_by(column, "cust_no")
+
+
+def money_text(value) -> str:
+    """1234567.8 → `1,234,567.80` (the separators spreadsheets and both locales read)."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f}"
+
+
+def percent_text(value) -> str:
+    """0.8523 → `85.23%`."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.2f}%"
 
 
 class ImportRunTable(tables.Table):
@@ -184,3 +269,108 @@ def duration_text(seconds: float | None) -> str:
         return gettext("%(seconds)s s") % {"seconds": f"{seconds:.1f}"}
     minutes, rest = divmod(round(seconds), 60)
     return gettext("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": f"{rest:02d}"}
+
+
+# -- relationship: my tasks and service requests -----------------------------------------------
+# Rows carry the `overdue` annotation of customers/selectors/relationship.py.
+
+
+def customer_link(customer: Customer) -> str:
+    url = reverse("customers:detail", args=[customer.cust_no])
+    return format_html('<a href="{}">{} {}</a>', url, customer.cust_no, customer.name)
+
+
+def overdue_badge(text: str, *, overdue: bool) -> str:
+    if not overdue:
+        return text
+    return format_html('{} <span class="badge badge-overdue">{}</span>', text, _("Overdue"))
+
+
+def overdue_row(record) -> str:
+    return "overdue" if getattr(record, "overdue", False) else ""
+
+
+def task_status_html(task: Task) -> str:
+    """A task's status as a badge: what the done button of a row turns into."""
+    return format_html(
+        '<span class="badge task-{}">{}</span>', task.status, TaskStatus(task.status).label
+    )
+
+
+class TaskTable(tables.Table):
+    customer = tables.Column(
+        verbose_name=_("Customer"), order_by=("customer__cust_no",), attrs=NOWRAP
+    )
+    kind = tables.Column(attrs=NOWRAP)
+    title = tables.Column()
+    due_on = tables.Column(attrs=NOWRAP)
+    status = tables.Column(attrs=NOWRAP)
+    done = tables.Column(verbose_name="", empty_values=(), orderable=False, attrs=NOWRAP)
+
+    class Meta:
+        model = Task
+        fields = ("customer", "kind", "title", "due_on", "status", "done")
+        attrs = {"class": "table tasks"}
+        row_attrs = {"class": overdue_row}
+        empty_text = _("No tasks match these filters.")
+
+    def render_customer(self, value):
+        return customer_link(value)
+
+    def render_due_on(self, value, record):
+        return overdue_badge(dateformat.format(value, "Y-m-d"), overdue=record.overdue)
+
+    def render_done(self, record):
+        if record.status != TaskStatus.OPEN:
+            return ""
+        url = reverse("customers:task-done", args=[record.pk])
+        return format_html(
+            '<button type="button" class="small" hx-post="{}" hx-target="this" '
+            'hx-swap="outerHTML">{}</button>',
+            url,
+            _("Done"),
+        )
+
+
+class ServiceRequestTable(tables.Table):
+    id = tables.Column(verbose_name=_("Request"), attrs=NOWRAP)
+    customer = tables.Column(
+        verbose_name=_("Customer"), order_by=("customer__cust_no",), attrs=NOWRAP
+    )
+    request_type = tables.Column(order_by=("request_type__name",))
+    description = tables.Column(orderable=False)
+    status = tables.Column(attrs=NOWRAP)
+    assignee = tables.Column(
+        verbose_name=_("Assignee"), accessor="assignee__name", order_by=("assignee__name",)
+    )
+    opened_at = tables.DateTimeColumn(format="Y-m-d H:i", attrs=NOWRAP)
+    due_at = tables.Column(verbose_name=_("SLA due"), attrs=NOWRAP)
+
+    class Meta:
+        model = ServiceRequest
+        fields = (
+            "id",
+            "customer",
+            "request_type",
+            "description",
+            "status",
+            "assignee",
+            "opened_at",
+            "due_at",
+        )
+        attrs = {"class": "table service-requests"}
+        row_attrs = {"class": overdue_row}
+        empty_text = _("No service requests match these filters.")
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_customer(self, value):
+        return customer_link(value)
+
+    def render_description(self, value):
+        return format_html('<span title="{}">{}</span>', value, Truncator(value).chars(60))
+
+    def render_due_at(self, value, record):
+        text = dateformat.format(timezone.localtime(value), "Y-m-d H:i")
+        return overdue_badge(text, overdue=record.overdue)

@@ -1,13 +1,38 @@
 from django.urls import path
 
-from .views import customer360, customers, imports
+from .views import customer360, imports, lists, relationship
 
 app_name = "customers"
 
 urlpatterns = [
-    path("", customers.CustomerListView.as_view(), name="list"),
+    path("", lists.CustomerListView.as_view(), name="list"),
     # -- customer list: saved views and export (lists) --
+    path("views/save/", lists.saved_view_save, name="saved-view-save"),
+    path("views/<int:pk>/delete/", lists.saved_view_delete, name="saved-view-delete"),
+    path("export.csv", lists.customer_export, name="export"),
     # -- relationship: interactions, service requests, tasks --
+    path("tasks/", relationship.TaskListView.as_view(), name="tasks"),
+    path("tasks/<int:pk>/done/", relationship.task_done_view, name="task-done"),
+    path(
+        "service-requests/",
+        relationship.ServiceRequestListView.as_view(),
+        name="service-requests",
+    ),
+    path(
+        "service-requests/<int:pk>/move/",
+        relationship.service_request_move_view,
+        name="service-request-move",
+    ),
+    path(
+        "<str:cust_no>/interactions/",
+        relationship.interaction_log_view,
+        name="interaction-log",
+    ),
+    path(
+        "<str:cust_no>/service-requests/",
+        relationship.service_request_open_view,
+        name="service-request-open",
+    ),
     # -- import monitoring (head office) --
     path("imports/", imports.ImportRunListView.as_view(), name="imports"),
     path("imports/<int:run_id>/", imports.import_run_detail, name="import-run"),

@@ -7,33 +7,14 @@ For looking at pages before an issue is resolved; tests/browser/ holds the brows
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1440,1000",
-)
-
-
-def chromium(lang: str) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--lang={lang}")
-    options.add_experimental_option("prefs", {"intl.accept_languages": lang})
-    return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser.chromium import chromium_driver
 
 
 def main() -> None:
@@ -47,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    browser = chromium(args.lang)
+    browser = chromium_driver(args.lang)
     try:
         if args.user:
             browser.get(f"{args.base_url}/accounts/login/")

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs (gettext for catalogue checks), once.
+# Installs the Debian packages the test suite needs, once: gettext (catalogue checks),
+# Chromium with its driver and CJK fonts (browser tests drive Debian's headless Chromium).
 # Runs as root on the CI and development machines; elsewhere it says what is missing.
 set -euo pipefail
 
-packages=(gettext)
+packages=(gettext chromium chromium-driver fonts-noto-cjk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -24,17 +24,24 @@ from customers.models import (
     DailyPosition,
     Trade,
 )
+from customers.selectors.customers import customer_get_for_user
 from products.models import Quote
 
 RECENT_ROWS = 50
 MARGIN_WARNING_RATIO = Decimal("1.4")
 
 
-def customer_for_360(customer: Customer) -> Customer:
-    """The customer with what the header shows, in one query."""
-    return (
-        Customer.objects.select_related("branch", "manager", "figures").filter(pk=customer.pk).get()
-    )
+def customer_get_for_360(user, *, cust_no: str) -> Customer:
+    """The customer in the user's scope, with what the header and key figures show, in one
+    query; out of scope or unknown is a 404 (through customer_get_for_user)."""
+    return customer_get_for_user(user, cust_no=cust_no, related=("branch", "manager", "figures"))
+
+
+def current_figures(customer: Customer) -> CustomerFigures | None:
+    try:
+        return customer.figures
+    except CustomerFigures.DoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def account_ids(customer: Customer) -> list[int]:
 
 def key_figures(customer: Customer, accounts: list[int]) -> dict:
     """Assets from the current figures; flows and revenue of the last 30 days and the year."""
-    figures = CustomerFigures.objects.filter(customer=customer).first()
+    figures = current_figures(customer)
     as_of = figures.as_of if figures else timezone.localdate()
     since = as_of - datetime.timedelta(days=30)
     inflow = CashFlow.objects.filter(

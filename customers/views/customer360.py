@@ -15,15 +15,15 @@ from crm.pii import mask_address, mask_email, mask_id_no, mask_mobile
 from crm.services import audit_record
 from customers.charts import asset_trend_figure, figure_html
 from customers.selectors import customer360 as s360
+from customers.selectors import relationship
 from customers.selectors.customers import customer_get_for_user
 
 REVEAL_PERMISSION = "customers.reveal_pii"
 
 
 def customer_detail(request, cust_no: str):
-    customer = customer_get_for_user(request.user, cust_no=cust_no)
+    customer = s360.customer_get_for_360(request.user, cust_no=cust_no)
     audit_record(actor=request.user, action="customer.view", target=customer, request=request)
-    customer = s360.customer_for_360(customer)
     return render(
         request,
         "customers/detail.html",
@@ -90,4 +90,12 @@ def panels(request, customer) -> list[str]:
     ]
     if margin:
         specs.append(("customers/panels/margin.html", {"accounts": margin}))
+    specs += [
+        ("customers/panels/interactions.html", relationship.interactions_panel(customer)),
+        (
+            "customers/panels/service_requests.html",
+            relationship.service_requests_panel(customer, user=request.user),
+        ),
+        ("customers/panels/tasks.html", relationship.tasks_panel(customer)),
+    ]
     return [render_to_string(template, context, request) for template, context in specs]

@@ -1,0 +1,63 @@
+"""Reads behind the customer list: the scoped list queryset, the branches and managers its
+filters offer, and the saved views a user may open. Every function takes a `user` and scopes
+through crm.scoping; the filters themselves live in customers/filters.py.
+"""
+
+from django.db.models import F, Q, QuerySet, Subquery
+
+from crm.models import Branch, Staff
+from crm.scoping import reach_of, scope_for_user
+from crm.selectors import staff_for_user
+from customers.models import Customer, CustomerFigures, SavedView
+
+
+def customer_list_for_user(user) -> QuerySet[Customer]:
+    """Every customer the user may see, with the figures a list row shows and sorts on.
+
+    The figures are flattened onto the row (`total_assets`, `cash`, ...) so that a customer
+    the import has not given figures yet shows and sorts as empty instead of failing.
+    """
+    customers = Customer.objects.select_related("branch", "manager", "figures").annotate(
+        total_assets=F("figures__total_assets"),
+        cash=F("figures__cash"),
+        position_ratio=F("figures__position_ratio"),
+        last_trade_date=F("figures__last_trade_date"),
+    )
+    return scope_for_user(user, customers)
+
+
+def latest_business_day() -> Subquery:
+    """The business day of the current figures, as a subquery the database evaluates once
+    per statement: holdings filters compare positions with that one day, which the
+    (security, business_date) index of positions answers directly."""
+    return Subquery(CustomerFigures.objects.order_by("-as_of").values("as_of")[:1])
+
+
+def branches_for_user(user) -> QuerySet[Branch]:
+    """The branches whose customers the user may see (what the branch filter offers)."""
+    reach = reach_of(user)
+    if reach.everything:
+        return Branch.objects.all()
+    if reach.branch_id:
+        return Branch.objects.filter(pk=reach.branch_id)
+    visible = scope_for_user(user, Customer.objects.order_by()).values("branch_id")
+    return Branch.objects.filter(pk__in=visible)
+
+
+def managers_for_user(user) -> QuerySet[Staff]:
+    """The staff of the branches the user may see (what the manager filter offers)."""
+    reach = reach_of(user)
+    if reach.everything:
+        return Staff.objects.filter(branch__isnull=False).order_by("staff_code")
+    return Staff.objects.filter(branch__in=branches_for_user(user)).order_by("staff_code")
+
+
+def saved_views_for_user(user) -> QuerySet[SavedView]:
+    """The user's own saved views and those their teammates share with the team."""
+    if not getattr(user, "is_authenticated", False):
+        return SavedView.objects.none()
+    visible = Q(owner=user)
+    staff = staff_for_user(user)
+    if staff is not None and staff.team_id:
+        visible |= Q(shared_with_team=True, owner__staff__team_id=staff.team_id)
+    return SavedView.objects.filter(visible).select_related("owner__staff").order_by("name", "pk")

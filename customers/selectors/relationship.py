@@ -1,0 +1,248 @@
+"""Reads of the relationship: contacts, service requests and tasks, per customer and per user,
+and the context of the three relationship panels of the customer 360 page.
+
+Functions that take a `user` scope through crm.scoping. Those that take only a customer are
+internal: their caller got the customer through customer_get_for_user, so it is in scope.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Role
+from crm.scoping import scope_for_user
+from crm.selectors import staff_for_user
+from customers.forms import InteractionForm, ServiceRequestForm, ServiceRequestMoveForm
+from customers.models import (
+    OPEN_STATUSES,
+    SERVICE_REQUEST_FLOW,
+    Customer,
+    Interaction,
+    ServiceRequest,
+    ServiceRequestStatus,
+    ServiceRequestType,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
+
+PANEL_ROWS = 50
+
+
+def _service_request_overdue() -> Case:
+    """Open or in progress past the SLA's due time: the one definition of overdue."""
+    return Case(
+        When(status__in=OPEN_STATUSES, due_at__lt=timezone.now(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _task_overdue() -> Case:
+    return Case(
+        When(status=TaskStatus.OPEN, due_on__lt=timezone.localdate(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _service_request_is_open() -> Case:
+    return Case(
+        When(status__in=OPEN_STATUSES, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+# -- one customer (internal: the customer came through customer_get_for_user) -----------------
+
+
+def interactions_for_customer(customer: Customer, *, limit: int = PANEL_ROWS) -> QuerySet:
+    """The customer's latest contacts with who logged them, newest first; one query.
+
+    Internal: `customer` must come from customer_get_for_user."""
+    return Interaction.objects.filter(customer=customer).select_related("staff")[:limit]
+
+
+def service_requests_for_customer(customer: Customer, *, limit: int = PANEL_ROWS) -> QuerySet:
+    """The customer's requests, open ones first by due time, then the latest finished; each
+    with type and assignee and an `overdue` flag; one query.
+
+    Internal: `customer` must come from customer_get_for_user."""
+    return (
+        ServiceRequest.objects.filter(customer=customer)
+        .select_related("request_type", "assignee")
+        .annotate(is_open=_service_request_is_open(), overdue=_service_request_overdue())
+        .order_by("-is_open", "due_at", "-opened_at", "-id")[:limit]
+    )
+
+
+def tasks_for_customer(customer: Customer) -> QuerySet:
+    """The customer's open tasks with their assignee and an `overdue` flag, soonest due first;
+    one query.
+
+    Internal: `customer` must come from customer_get_for_user."""
+    return (
+        Task.objects.filter(customer=customer, status=TaskStatus.OPEN)
+        .select_related("assignee")
+        .annotate(overdue=_task_overdue())
+        .order_by("due_on", "id")
+    )
+
+
+# -- the panels of the 360 page ---------------------------------------------------------------
+
+# The label of the button that moves a request to a status, by (from, to).
+MOVE_LABELS = {
+    (ServiceRequestStatus.OPEN, ServiceRequestStatus.IN_PROGRESS): _("Start work"),
+    (ServiceRequestStatus.RESOLVED, ServiceRequestStatus.IN_PROGRESS): _("Reopen"),
+}
+MOVE_DEFAULT_LABELS = {
+    ServiceRequestStatus.RESOLVED: _("Resolve"),
+    ServiceRequestStatus.CLOSED: _("Close"),
+}
+
+
+def interactions_panel(customer: Customer, *, form: InteractionForm | None = None) -> dict:
+    """Context of customers/panels/interactions.html: one query (the timeline)."""
+    return {
+        "customer": customer,
+        "interactions": list(interactions_for_customer(customer)),
+        "form": form if form is not None else InteractionForm(),
+    }
+
+
+def service_requests_panel(
+    customer: Customer,
+    *,
+    user,
+    form: ServiceRequestForm | None = None,
+    move_form: ServiceRequestMoveForm | None = None,
+) -> dict:
+    """Context of customers/panels/service_requests.html: the requests (one query) each with
+    the workflow moves open to it, and the form to open one (two more queries when rendered:
+    the types and the assignees). A refused `move_form` shows its errors on its request."""
+    if form is None:
+        staff = staff_for_user(user)
+        form = ServiceRequestForm(customer=customer, initial={"assignee": staff})
+    rows = []
+    for request in service_requests_for_customer(customer):
+        moves = [
+            {
+                "status": target.value,
+                "label": MOVE_LABELS.get((request.status, target), MOVE_DEFAULT_LABELS.get(target)),
+                "needs_resolution": target == ServiceRequestStatus.RESOLVED,
+            }
+            for target in SERVICE_REQUEST_FLOW.get(request.status, ())
+        ]
+        refused = move_form is not None and move_form.service_request.pk == request.pk
+        rows.append(
+            {"request": request, "moves": moves, "move_form": move_form if refused else None}
+        )
+    return {"customer": customer, "rows": rows, "form": form}
+
+
+def tasks_panel(customer: Customer) -> dict:
+    """Context of customers/panels/tasks.html: one query."""
+    return {"customer": customer, "tasks": list(tasks_for_customer(customer))}
+
+
+# -- one user's lists (scoped) ----------------------------------------------------------------
+
+
+def tasks_for_user(user, *, status: str | None = TaskStatus.OPEN) -> QuerySet:
+    """The user's own tasks (assigned to their staff record) about customers in their scope,
+    with customer and an `overdue` flag; `status=None` for every status."""
+    staff = staff_for_user(user)
+    if staff is None or not staff.is_active:
+        return Task.objects.none()
+    tasks = Task.objects.filter(assignee=staff)
+    if status:
+        tasks = tasks.filter(status=status)
+    return scope_for_user(
+        user,
+        tasks.select_related("customer").annotate(overdue=_task_overdue()).order_by("due_on", "id"),
+    )
+
+
+def task_get_for_completion(user, *, pk: int) -> Task:
+    """A task the user may complete or cancel: their own, or, for a branch manager, any of
+    their branch's staff; always about a customer in the user's scope. Else a 404."""
+    staff = staff_for_user(user)
+    if staff is None or not staff.is_active:
+        raise Http404(_("No such task."))
+    allowed = Q(assignee=staff)
+    if staff.role == Role.BRANCH_MANAGER and staff.branch_id:
+        allowed |= Q(assignee__branch_id=staff.branch_id)
+    task = scope_for_user(user, Task.objects.filter(allowed, pk=pk)).first()
+    if task is None:
+        raise Http404(_("No such task."))
+    return task
+
+
+def service_requests_for_user(user) -> QuerySet:
+    """Every service request about a customer in the user's scope, open ones first by due
+    time, with customer, type, assignee and an `overdue` flag."""
+    return scope_for_user(
+        user,
+        ServiceRequest.objects.select_related("customer", "request_type", "assignee")
+        .annotate(is_open=_service_request_is_open(), overdue=_service_request_overdue())
+        .order_by("-is_open", "due_at", "id"),
+    )
+
+
+def service_request_get_for_user(user, *, pk: int) -> ServiceRequest:
+    """The one road to a single request: out of scope and missing are the same 404."""
+    request = service_requests_for_user(user).filter(pk=pk).first()
+    if request is None:
+        raise Http404(_("No such service request."))
+    return request
+
+
+class TaskFilter(django_filters.FilterSet):
+    """My tasks: open ones unless another status (or any) is asked for."""
+
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=TaskStatus.choices, empty_label=_("Any")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=TaskKind.choices, empty_label=_("Any")
+    )
+    due_on = django_filters.DateFromToRangeFilter(
+        label=_("Due between"),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Task
+        fields = ["status", "kind", "due_on"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # FilterView passes no data at all for a bare URL: that, too, means open tasks.
+        data = {} if data is None else data.copy()
+        if "status" not in data:
+            data["status"] = TaskStatus.OPEN
+        super().__init__(data, *args, **kwargs)
+
+
+class ServiceRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ServiceRequestStatus.choices, empty_label=_("Any")
+    )
+    request_type = django_filters.ModelChoiceFilter(
+        label=_("Type"), queryset=ServiceRequestType.objects.all(), empty_label=_("Any")
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), widget=forms.CheckboxInput, method="filter_overdue"
+    )
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["status", "request_type", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        # `overdue` is the annotation of service_requests_for_user: one definition of it.
+        return queryset.filter(overdue=True) if value else queryset

@@ -1,0 +1,223 @@
+"""The customer list: filtered and sorted table, saved views and the CSV export.
+
+Scoping, filters and figures come from customers.selectors.lists and customers.filters; the
+views parse the request, call them and render. Out-of-scope customers never reach a page,
+a count or an export because every queryset starts at `customer_list_for_user`.
+"""
+
+import codecs
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from crm.csvsafe import csv_safe
+from crm.pii import mask_address, mask_id_no, mask_mobile
+from crm.services import audit_record
+from customers.filters import CustomerListFilter, filter_params, filter_query
+from customers.forms import SavedViewForm
+from customers.selectors.lists import customer_list_for_user
+from customers.services import lists as list_services
+from customers.tables import CustomerTable
+
+REVEAL_PERMISSION = "customers.reveal_pii"
+EXPORT_MAX_ROWS = 100_000
+EXPORT_CHUNK = 2000
+PER_PAGE = 50
+LINES_PER_WRITE = 500  # a few dozen kilobytes per write, not one write per customer
+
+
+class CustomerListView(SingleTableMixin, FilterView):
+    table_class = CustomerTable
+    filterset_class = CustomerListFilter
+    template_name = "customers/customer_list.html"
+    # No COUNT(*) over a million customers on every page view: the page says "more than".
+    table_pagination = {"paginator_class": LazyPaginator, "per_page": PER_PAGE}
+
+    def get_queryset(self):
+        return customer_list_for_user(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = filter_query(self.request.GET)
+        context.update(
+            query=query,
+            export_url=_with_query(reverse("customers:export"), query),
+            page_info=_page_info(context["table"]),
+            save_form=SavedViewForm(initial={"query": query}),
+        )
+        return context
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
+
+
+def _page_info(table) -> dict | None:
+    """Rows shown and whether more follow: LazyPaginator never counts the whole list."""
+    page = getattr(table, "page", None)
+    if page is None or not page.object_list:
+        return None
+    start = (page.number - 1) * table.paginator.per_page + 1
+    return {"start": start, "end": start + len(page.object_list) - 1, "more": page.has_next()}
+
+
+# -- saved views --------------------------------------------------------------------------------
+
+
+@require_POST
+def saved_view_save(request):
+    """Save the list's current filters under a name; the same name again replaces them."""
+    form = SavedViewForm(request.POST)
+    list_url = reverse("customers:list")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_with_query(list_url, filter_query(QueryDict(request.POST.get("query")))))
+    view = list_services.saved_view_save(owner=request.user, **form.cleaned_data)
+    messages.success(request, gettext("Saved the view “%(name)s”.") % {"name": view.name})
+    return redirect(_with_query(list_url, view.query))
+
+
+@require_POST
+def saved_view_delete(request, pk: int):
+    """Delete one of the user's own saved views; anybody else's is a 404."""
+    view = list_services.saved_view_delete(owner=request.user, pk=pk)
+    if view is None:
+        raise Http404(_("No such saved view."))
+    messages.success(request, gettext("Deleted the view “%(name)s”.") % {"name": view.name})
+    return redirect("customers:list")
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+@require_GET
+def customer_export(request):
+    """The filtered list as CSV: the same filters and scoping as the page, personal data
+    masked unless the user may reveal it, every cell safe to open in a spreadsheet."""
+    filterset = CustomerListFilter(
+        request.GET, queryset=customer_list_for_user(request.user), request=request
+    )
+    if not filterset.is_valid():
+        return _bad_request(gettext("These filters are not valid: correct them on the list."))
+    customers = filterset.qs.order_by("cust_no")
+    limit = getattr(settings, "CUSTOMER_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
+    # Counted before streaming, with the same query and a LIMIT one past the maximum, so the
+    # count stays bounded. The audit entry is written here, before the first byte leaves: a
+    # download the client aborts half-way is still audited, which recording at the end of
+    # the generator would miss. The count may differ from the streamed rows only if the
+    # nightly import commits in between.
+    rows = customers[: limit + 1].count()
+    if rows > limit:
+        return _bad_request(
+            gettext(
+                "This export has more than %(limit)s customers. Narrow the filters and try again."
+            )
+            % {"limit": limit}
+        )
+    revealed = request.user.has_perm(REVEAL_PERMISSION)
+    audit_record(
+        actor=request.user,
+        action="customers.export",
+        request=request,
+        details={"filters": filter_params(request.GET), "rows": rows, "revealed": revealed},
+    )
+    response = StreamingHttpResponse(
+        _csv_stream(
+            customers.iterator(chunk_size=EXPORT_CHUNK),
+            revealed=revealed,
+            language=translation.get_language(),
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"customers-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _bad_request(message: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+def export_header() -> list[str]:
+    return [
+        gettext("Customer number"),
+        gettext("Name"),
+        gettext("Branch"),
+        gettext("Manager"),
+        gettext("Status"),
+        gettext("Risk level"),
+        gettext("Investor class"),
+        gettext("Account opened"),
+        gettext("ID number"),
+        gettext("Mobile"),
+        gettext("Address"),
+        gettext("Total assets"),
+        gettext("Cash"),
+        gettext("Position ratio"),
+        gettext("Last trade"),
+        gettext("Last contact"),
+    ]
+
+
+def export_row(customer, *, revealed: bool) -> list[str]:
+    """One customer as CSV cells; money as plain numbers so spreadsheets can add them up."""
+    last_contact = customer.last_contact_at
+    return [
+        customer.cust_no,
+        customer.name,
+        f"{customer.branch.code} {customer.branch.name}",
+        customer.manager.name if customer.manager else "",
+        customer.get_status_display(),
+        customer.risk_level,
+        customer.get_investor_class_display(),
+        customer.open_date.isoformat(),
+        customer.id_no if revealed else mask_id_no(customer.id_no),
+        customer.mobile if revealed else mask_mobile(customer.mobile),
+        customer.address if revealed else mask_address(customer.address),
+        _plain(customer.total_assets),
+        _plain(customer.cash),
+        _plain(customer.position_ratio),
+        customer.last_trade_date.isoformat() if customer.last_trade_date else "",
+        timezone.localtime(last_contact).strftime("%Y-%m-%d %H:%M") if last_contact else "",
+    ]
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
+
+
+class _Line:
+    """A file-like object whose write returns what it was given, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(customers, *, revealed: bool, language: str | None):
+    # The server iterates the stream after the view has returned: keep the request's
+    # language for the header and the status labels.
+    with translation.override(language):
+        # UTF-8 with a BOM, written once at the start, so that Excel opens Chinese text right.
+        encoder = codecs.getincrementalencoder("utf-8-sig")()
+        writer = csv.writer(_Line())
+        lines = [writer.writerow([csv_safe(cell) for cell in export_header()])]
+        for customer in customers:
+            cells = export_row(customer, revealed=revealed)
+            lines.append(writer.writerow([csv_safe(cell) for cell in cells]))
+            if len(lines) >= LINES_PER_WRITE:
+                yield encoder.encode("".join(lines))
+                lines = []
+        if lines:
+            yield encoder.encode("".join(lines))
