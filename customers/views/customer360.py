@@ -75,27 +75,28 @@ def panels(request, customer) -> list[str]:
     figures = s360.key_figures(customer, accounts)
     trend = s360.asset_trend(accounts, until=figures["as_of"])
     margin = s360.margin_accounts(accounts)
+    # Contacts and tasks come right after the figures: they are what sales staff act on.
     specs = [
         ("customers/panels/key_figures.html", {"customer": customer, **figures}),
-        (
-            "customers/panels/asset_trend.html",
-            {"chart": figure_html(asset_trend_figure(trend)) if trend else ""},
-        ),
+        ("customers/panels/interactions.html", relationship.interactions_panel(customer)),
+        ("customers/panels/tasks.html", relationship.tasks_panel(customer)),
         (
             "customers/panels/holdings.html",
             s360.holdings(accounts, as_of=figures["figures"].as_of if figures["figures"] else None),
+        ),
+        (
+            "customers/panels/asset_trend.html",
+            {"chart": figure_html(asset_trend_figure(trend)) if trend else ""},
         ),
         ("customers/panels/trades.html", {"trades": s360.recent_trades(accounts)}),
         ("customers/panels/cash_flows.html", {"flows": s360.recent_cash_flows(accounts)}),
     ]
     if margin:
         specs.append(("customers/panels/margin.html", {"accounts": margin}))
-    specs += [
-        ("customers/panels/interactions.html", relationship.interactions_panel(customer)),
+    specs.append(
         (
             "customers/panels/service_requests.html",
             relationship.service_requests_panel(customer, user=request.user),
-        ),
-        ("customers/panels/tasks.html", relationship.tasks_panel(customer)),
-    ]
+        )
+    )
     return [render_to_string(template, context, request) for template, context in specs]
