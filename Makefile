@@ -26,6 +26,7 @@ demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py make_counter_exports --out .data/demo-exports \
 	  --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --seed 7
 	$(BIN)/python manage.py import_counter .data/demo-exports
+	$(BIN)/python manage.py compute_metrics
 	$(BIN)/python manage.py demo_users
 	$(MAKE) serve
 

@@ -174,9 +174,10 @@ NIGHTLY_PIPELINE_HOUR = env.int("NIGHTLY_PIPELINE_HOUR", default=2)
 NIGHTLY_PIPELINE_MINUTE = env.int("NIGHTLY_PIPELINE_MINUTE", default=0)
 # Every periodic schedule of the CRM lives here, one comment per entry.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # After the counter's end-of-day export: import every new complete day folder.
-    "nightly-import": {
-        "task": "customers.import_pending",
+    # After the counter's end-of-day export: import every new complete day folder, then
+    # compute the metrics of each day loaded (crm/pipeline.py).
+    "nightly-pipeline": {
+        "task": "crm.nightly_pipeline",
         "schedule": crontab(hour=NIGHTLY_PIPELINE_HOUR, minute=NIGHTLY_PIPELINE_MINUTE),
     },
 }
@@ -185,6 +186,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 CUSTOMER_EXPORT_MAX_ROWS = env.int("CUSTOMER_EXPORT_MAX_ROWS", default=100_000)
 # How long a risk questionnaire stays valid before the customer must be reassessed.
 RISK_ASSESSMENT_VALID_DAYS = env.int("RISK_ASSESSMENT_VALID_DAYS", default=730)
+
+# Metrics (README, "Metrics"): the annual spread the brokerage earns on customers' cash,
+# and the annual rate it charges on financing debt; both over a 360-day year.
+INTEREST_SPREAD_ANNUAL = env.str("INTEREST_SPREAD_ANNUAL", default="0.012")
+MARGIN_INTEREST_RATE = env.str("MARGIN_INTEREST_RATE", default="0.06")
 
 IMPORT_ROOT = Path(env.str("IMPORT_ROOT", default=str(DATA_DIR / "imports")))
 

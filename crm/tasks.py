@@ -10,3 +10,11 @@ from django.utils import timezone
 def ping() -> dict:
     """Proves broker, worker and result backend work end to end (for health checks)."""
     return {"pong": True, "host": socket.gethostname(), "at": timezone.now().isoformat()}
+
+
+@shared_task(name="crm.nightly_pipeline")
+def nightly_pipeline() -> dict:
+    """Started by beat after the counter's end-of-day export (CELERY_BEAT_SCHEDULE)."""
+    from .pipeline import nightly_pipeline_run
+
+    return nightly_pipeline_run()

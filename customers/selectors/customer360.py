@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Max, Subquery, Sum
 from django.utils import timezone
 
 from customers.models import (
@@ -183,12 +183,12 @@ def recent_cash_flows(accounts: list[int]) -> list[CashFlow]:
 
 def margin_accounts(accounts: list[int]) -> list[dict]:
     """Each credit account at its latest day, with a warning below the 1.4 maintenance ratio."""
-    latest = DailyCredit.objects.filter(account_id__in=accounts).aggregate(
-        day=Max("business_date")
-    )["day"]
-    if latest is None:
-        return []
-    rows = DailyCredit.objects.filter(account_id__in=accounts, business_date=latest)
+    latest = (
+        DailyCredit.objects.filter(account_id__in=accounts)
+        .order_by("-business_date")
+        .values("business_date")[:1]
+    )
+    rows = DailyCredit.objects.filter(account_id__in=accounts, business_date=Subquery(latest))
     return [
         {
             "credit": row,

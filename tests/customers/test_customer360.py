@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 
 from crm.models import AuditEntry
 from customers.models import Customer, DailyPosition, Trade
@@ -18,6 +19,7 @@ def loaded(tmp_path, org):
     Customer.objects.filter(cust_no__in=["C001", "C002"]).update(
         manager=org.broker, branch=org.broker.branch
     )
+    call_command("compute_metrics")
     return org
 
 
@@ -36,6 +38,8 @@ def test_it_shows_everything_about_the_customer_on_one_page(client, loaded):
     assert "Bank transfer in" in body  # cash flows
     assert "Margin account" in body and "4.00" in body
     assert "plotly-graph-div" in body  # the asset trend chart
+    assert "Contribution this year" in body and "41.04" in body
+    assert "1 of 2" in body  # C001 out-earns C002 in the branch this year
 
 
 def test_it_masks_personal_data_by_default(client, loaded):

@@ -1,0 +1,81 @@
+"""Metrics per customer per business day and per month, computed set-based by the nightly
+pipeline (analytics/services.py) from the imported facts. Every figure is a documented
+formula (README, "Metrics"); the dashboards and the 360 page read only these tables.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Branch, Staff
+from customers.models import Customer
+
+MONEY = {"max_digits": 20, "decimal_places": 2, "default": 0}
+# Metrics rows point at customers, branches and staff without database constraints: they
+# are rebuilt wholesale and are never the source of truth for those rows.
+RELATION = {"on_delete": models.DO_NOTHING, "db_constraint": False, "related_name": "+"}
+
+
+class CustomerMetricsBase(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), db_index=False, **RELATION)
+    # Where the customer stood that day, so roll-ups follow transfers between brokers.
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), **RELATION)
+    manager = models.ForeignKey(Staff, verbose_name=_("manager"), null=True, **RELATION)
+    total_assets = models.DecimalField(_("total assets"), **MONEY)
+    net_inflow = models.DecimalField(_("net inflow"), **MONEY)
+    trade_volume = models.DecimalField(_("trading volume"), **MONEY)
+    trade_count = models.PositiveIntegerField(_("trades"), default=0)
+    commission = models.DecimalField(_("gross commission"), **MONEY)
+    net_commission = models.DecimalField(_("net commission"), **MONEY)
+    interest_base = models.DecimalField(_("interest accumulation"), **MONEY)
+    interest_income = models.DecimalField(_("interest-spread income"), **MONEY)
+    margin_interest = models.DecimalField(_("margin interest"), **MONEY)
+    contribution = models.DecimalField(_("contribution"), **MONEY)
+
+    CUSTOMER_PATH = "customer"
+
+    class Meta:
+        abstract = True
+
+
+class CustomerDay(CustomerMetricsBase):
+    pk = models.CompositePrimaryKey("business_date", "customer")
+    business_date = models.DateField(_("business date"))
+    cash = models.DecimalField(_("cash"), **MONEY)
+    market_value = models.DecimalField(_("market value"), **MONEY)
+    collateral = models.DecimalField(_("credit collateral"), **MONEY)
+    debt = models.DecimalField(_("credit debt"), **MONEY)
+    net_assets = models.DecimalField(_("net assets"), **MONEY)
+
+    class Meta:
+        verbose_name = _("customer day")
+        verbose_name_plural = _("customer days")
+        indexes = [
+            models.Index(fields=["customer", "business_date"], name="customerday_customer_idx"),
+            models.Index(fields=["branch", "business_date"], name="customerday_branch_idx"),
+            models.Index(fields=["manager", "business_date"], name="customerday_manager_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.customer_id}"
+
+
+class CustomerMonth(CustomerMetricsBase):
+    """A calendar month: flows and revenue summed, assets averaged over natural days (a
+    weekend or holiday carries the last business day's figures)."""
+
+    pk = models.CompositePrimaryKey("month", "customer")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    average_assets = models.DecimalField(_("daily average assets"), **MONEY)
+    days = models.PositiveSmallIntegerField(_("natural days counted"), default=0)
+
+    class Meta:
+        verbose_name = _("customer month")
+        verbose_name_plural = _("customer months")
+        indexes = [
+            models.Index(fields=["customer", "month"], name="customermonth_customer_idx"),
+            models.Index(fields=["branch", "month"], name="customermonth_branch_idx"),
+            models.Index(fields=["manager", "month"], name="customermonth_manager_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.customer_id}"

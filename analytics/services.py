@@ -1,0 +1,226 @@
+"""The metrics step of the nightly pipeline: per customer per business day, then per month,
+as set-based SQL over the imported facts. Each formula is documented in the README
+("Metrics"); re-running a day or month replaces exactly its rows.
+"""
+
+import calendar
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from analytics.models import CustomerDay, CustomerMonth
+from crm.locks import nightly_lock_acquire
+from customers.models import DailyBalance, ImportRun, RunStatus
+
+DAY_SQL = """
+INSERT INTO analytics_customerday (
+    business_date, customer_id, branch_id, manager_id, cash, market_value, collateral, debt,
+    total_assets, net_assets, net_inflow, trade_volume, trade_count, commission,
+    net_commission, interest_base, interest_income, margin_interest, contribution)
+SELECT {day}, id, branch_id, manager_id, cash, market_value, collateral, debt,
+       cash + market_value, cash + market_value - debt, net_inflow, trade_volume, trade_count,
+       commission, net_commission, cash, interest_income, margin_interest,
+       net_commission + interest_income + margin_interest
+FROM (
+    SELECT c.id, c.branch_id, c.manager_id,
+           COALESCE(b.cash, 0) AS cash,
+           COALESCE(p.market_value, 0) AS market_value,
+           COALESCE(cr.collateral, 0) AS collateral,
+           COALESCE(cr.debt, 0) AS debt,
+           COALESCE(f.net_inflow, 0) AS net_inflow,
+           COALESCE(t.volume, 0) AS trade_volume,
+           COALESCE(t.trades, 0) AS trade_count,
+           COALESCE(t.commission, 0) AS commission,
+           COALESCE(t.commission, 0) - COALESCE(t.passed_on, 0) AS net_commission,
+           ROUND(COALESCE(b.cash, 0) * {spread} / 360, 2) AS interest_income,
+           ROUND(COALESCE(cr.financing, 0) * {margin_rate} / 360, 2) AS margin_interest
+    FROM customers_customer c
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.balance) AS cash
+        FROM customers_dailybalance x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.business_date = {day} AND x.currency = 'CNY' GROUP BY a.customer_id
+    ) b ON b.customer_id = c.id
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.market_value) AS market_value
+        FROM customers_dailyposition x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.business_date = {day} GROUP BY a.customer_id
+    ) p ON p.customer_id = c.id
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.collateral_value) AS collateral,
+               SUM(x.financing_debt) AS financing,
+               SUM(x.financing_debt + x.lending_debt + x.accrued_interest) AS debt
+        FROM customers_dailycredit x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.business_date = {day} GROUP BY a.customer_id
+    ) cr ON cr.customer_id = c.id
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.amount) AS net_inflow
+        FROM customers_cashflow x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.flow_date = {day} AND x.biz_type IN ('BANK_IN', 'BANK_OUT')
+        GROUP BY a.customer_id
+    ) f ON f.customer_id = c.id
+    LEFT JOIN (
+        SELECT a.customer_id,
+               SUM(CASE WHEN x.side IN ('B', 'S') THEN x.amount ELSE 0 END) AS volume,
+               COUNT(*) AS trades, SUM(x.commission) AS commission,
+               SUM(COALESCE(x.handling_fee, 0) + COALESCE(x.regulatory_fee, 0)) AS passed_on
+        FROM customers_trade x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.trade_date = {day} GROUP BY a.customer_id
+    ) t ON t.customer_id = c.id
+) m
+WHERE cash <> 0 OR market_value <> 0 OR debt <> 0 OR net_inflow <> 0 OR trade_count <> 0
+"""
+
+MONTH_SQL = """
+INSERT INTO analytics_customermonth (
+    month, customer_id, branch_id, manager_id, total_assets, average_assets, days,
+    net_inflow, trade_volume, trade_count, commission, net_commission, interest_base,
+    interest_income, margin_interest, contribution)
+SELECT {month}, d.customer_id, last.branch_id, last.manager_id,
+       SUM(CASE WHEN d.business_date = {last_day} THEN d.total_assets ELSE 0 END),
+       ROUND(SUM(d.total_assets * {weight}) * 1.0 / {days}, 2),
+       {days},
+       SUM({inside} * d.net_inflow), SUM({inside} * d.trade_volume),
+       SUM({inside} * d.trade_count), SUM({inside} * d.commission),
+       SUM({inside} * d.net_commission),
+       SUM(d.interest_base * {weight}),
+       ROUND(SUM(d.interest_income * {weight}), 2),
+       ROUND(SUM(d.margin_interest * {weight}), 2),
+       SUM({inside} * d.net_commission) + ROUND(SUM(d.interest_income * {weight}), 2)
+           + ROUND(SUM(d.margin_interest * {weight}), 2)
+FROM analytics_customerday d
+JOIN (
+    SELECT customer_id, branch_id, manager_id FROM (
+        SELECT customer_id, branch_id, manager_id,
+               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY business_date DESC) AS n
+        FROM analytics_customerday WHERE business_date IN ({days_in_month})
+    ) ranked WHERE n = 1
+) last ON last.customer_id = d.customer_id
+WHERE d.business_date IN ({all_days})
+GROUP BY d.customer_id, last.branch_id, last.manager_id
+"""
+
+
+def _date_sql(day: datetime.date) -> str:
+    text = f"'{day.isoformat()}'"
+    return f"CAST({text} AS date)" if connection.vendor == "postgresql" else text
+
+
+def _rate(name: str, default: str) -> str:
+    return str(Decimal(str(getattr(settings, name, default))))
+
+
+@transaction.atomic
+def metrics_compute_day(*, day: datetime.date) -> int:
+    """Replace the day's customer metrics; returns the rows written."""
+    nightly_lock_acquire()
+    CustomerDay.objects.filter(business_date=day).delete()
+    sql = DAY_SQL.format(
+        day=_date_sql(day),
+        spread=_rate("INTEREST_SPREAD_ANNUAL", "0.012"),
+        margin_rate=_rate("MARGIN_INTEREST_RATE", "0.06"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.rowcount
+
+
+def month_weights(
+    business_days: list[datetime.date], month: datetime.date, *, until: datetime.date
+) -> dict[datetime.date, int]:
+    """Natural days each business day stands for within the month, up to `until`.
+
+    A business day covers itself and the days up to the next business day (a weekend or a
+    holiday carries Friday's figures); the last business day before the month covers the
+    month's first days when the month does not start on a business day.
+    """
+    last_of_month = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    end = min(last_of_month, until)
+    days = sorted(business_days)
+    weights = {}
+    for index, day in enumerate(days):
+        following = days[index + 1] if index + 1 < len(days) else end + datetime.timedelta(1)
+        start = max(day, month)
+        stop = min(following, end + datetime.timedelta(1))
+        if stop > start:
+            weights[day] = (stop - start).days
+    return weights
+
+
+@transaction.atomic
+def metrics_compute_month(*, month: datetime.date) -> int:
+    """Replace the month's customer roll-ups from the daily metrics; returns rows written."""
+    nightly_lock_acquire()
+    month = month.replace(day=1)
+    last_of_month = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    CustomerMonth.objects.filter(month=month).delete()
+    in_month = sorted(
+        CustomerDay.objects.filter(business_date__range=(month, last_of_month))
+        .values_list("business_date", flat=True)
+        .distinct()
+    )
+    if not in_month:
+        return 0
+    carried = (
+        CustomerDay.objects.filter(business_date__lt=month)
+        .order_by("-business_date")
+        .values_list("business_date", flat=True)
+        .first()
+    )
+    candidates = ([carried] if carried else []) + in_month
+    # A finished month counts to its end; the current one up to its latest loaded day.
+    weights = month_weights(
+        candidates, month, until=max(in_month) if _is_open(month) else last_of_month
+    )
+    days = sum(weights.values())
+    weight = (
+        "(CASE d.business_date "
+        + " ".join(f"WHEN {_date_sql(day)} THEN {w}" for day, w in weights.items())
+        + " ELSE 0 END)"
+    )
+    inside = f"(CASE WHEN d.business_date >= {_date_sql(month)} THEN 1 ELSE 0 END)"
+    sql = MONTH_SQL.format(
+        month=_date_sql(month),
+        last_day=_date_sql(in_month[-1]),
+        weight=weight,
+        inside=inside,
+        days=days,
+        days_in_month=", ".join(_date_sql(day) for day in in_month),
+        all_days=", ".join(_date_sql(day) for day in weights),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.rowcount
+
+
+def _is_open(month: datetime.date) -> bool:
+    """A month is still open while no later business day has been loaded."""
+    next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return not DailyBalance.objects.filter(business_date__gte=next_month).exists()
+
+
+def metrics_for_run(*, run: ImportRun) -> None:
+    """The metrics a loaded import run touches: its day, and the month(s) that day weighs in
+    (the next month too, when the day is the last business day before it). A run that
+    loaded nothing (refused, failed) touches nothing."""
+    if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
+        return
+    metrics_compute_day(day=run.business_date)
+    month = run.business_date.replace(day=1)
+    metrics_compute_month(month=month)
+    next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    if CustomerMonth.objects.filter(month=next_month).exists():
+        metrics_compute_month(month=next_month)
+
+
+def metrics_compute_missing() -> list[datetime.date]:
+    """Every loaded business day without metrics, then their months (backfills, demo)."""
+    loaded = set(DailyBalance.objects.values_list("business_date", flat=True).distinct())
+    done = set(CustomerDay.objects.values_list("business_date", flat=True).distinct())
+    missing = sorted(loaded - done)
+    for day in missing:
+        metrics_compute_day(day=day)
+    for month in sorted({day.replace(day=1) for day in missing}):
+        metrics_compute_month(month=month)
+    return missing

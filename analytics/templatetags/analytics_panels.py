@@ -1,0 +1,23 @@
+"""Panels the analytics app adds to other apps' pages, as template tags: the customer 360
+page loads them from its template, so customers never imports analytics."""
+
+from django import template
+from django.utils import timezone
+
+from analytics.charts import contribution_by_month_figure
+from analytics.selectors import contribution_for_customer
+from customers.charts import figure_html
+
+register = template.Library()
+
+
+@register.inclusion_tag("analytics/panels/contribution.html")
+def contribution_panel(customer):
+    """The customer's contribution as of the latest loaded day; `customer` is already in the
+    viewer's scope."""
+    figures = getattr(customer, "figures", None)
+    as_of = figures.as_of if figures is not None else timezone.localdate()
+    context = contribution_for_customer(customer, today=as_of)
+    months = context["months"]
+    context["chart"] = figure_html(contribution_by_month_figure(months)) if months else ""
+    return context
