@@ -27,6 +27,7 @@ def contribution_by_month_figure(months: list[dict]) -> go.Figure:
         margin={"l": 50, "r": 10, "t": 10, "b": 30},
         height=240,
         legend={"orientation": "h", "y": 1.15},
+        xaxis={"type": "category"},
         yaxis={"tickformat": ",.0f"},
         plot_bgcolor="#fff",
     )

@@ -44,7 +44,9 @@ class Interaction(models.Model):
         related_name="interactions",
         verbose_name=_("logged by"),
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=InteractionChannel.choices)
+    channel = models.CharField(
+        _("contact channel"), max_length=10, choices=InteractionChannel.choices
+    )
     direction = models.CharField(
         _("direction"), max_length=3, choices=Direction.choices, default=Direction.OUTBOUND
     )
