@@ -79,3 +79,83 @@ class CustomerMonth(CustomerMetricsBase):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.customer_id}"
+
+
+class GroupMetricsBase(models.Model):
+    """Sums of customer metrics over a branch or a broker's book (pre-aggregated for the
+    dashboards, which never scan customer rows)."""
+
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    active_customers = models.PositiveIntegerField(_("active customers"), default=0)
+    total_assets = models.DecimalField(_("total assets"), **MONEY)
+    net_inflow = models.DecimalField(_("net inflow"), **MONEY)
+    trade_volume = models.DecimalField(_("trading volume"), **MONEY)
+    trade_count = models.PositiveIntegerField(_("trades"), default=0)
+    commission = models.DecimalField(_("gross commission"), **MONEY)
+    net_commission = models.DecimalField(_("net commission"), **MONEY)
+    interest_income = models.DecimalField(_("interest-spread income"), **MONEY)
+    margin_interest = models.DecimalField(_("margin interest"), **MONEY)
+    contribution = models.DecimalField(_("contribution"), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class BranchDay(GroupMetricsBase):
+    pk = models.CompositePrimaryKey("business_date", "branch")
+    business_date = models.DateField(_("business date"))
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), db_index=False, **RELATION)
+
+    class Meta:
+        verbose_name = _("branch day")
+        verbose_name_plural = _("branch days")
+        indexes = [models.Index(fields=["branch", "business_date"], name="branchday_branch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.branch_id}"
+
+
+class BrokerDay(GroupMetricsBase):
+    pk = models.CompositePrimaryKey("business_date", "manager")
+    business_date = models.DateField(_("business date"))
+    manager = models.ForeignKey(Staff, verbose_name=_("manager"), db_index=False, **RELATION)
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), **RELATION)
+
+    class Meta:
+        verbose_name = _("broker day")
+        verbose_name_plural = _("broker days")
+        indexes = [models.Index(fields=["manager", "business_date"], name="brokerday_manager_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.manager_id}"
+
+
+class BranchMonth(GroupMetricsBase):
+    pk = models.CompositePrimaryKey("month", "branch")
+    month = models.DateField(_("month"))
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), db_index=False, **RELATION)
+    average_assets = models.DecimalField(_("daily average assets"), **MONEY)
+
+    class Meta:
+        verbose_name = _("branch month")
+        verbose_name_plural = _("branch months")
+        indexes = [models.Index(fields=["branch", "month"], name="branchmonth_branch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.branch_id}"
+
+
+class BrokerMonth(GroupMetricsBase):
+    pk = models.CompositePrimaryKey("month", "manager")
+    month = models.DateField(_("month"))
+    manager = models.ForeignKey(Staff, verbose_name=_("manager"), db_index=False, **RELATION)
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), **RELATION)
+    average_assets = models.DecimalField(_("daily average assets"), **MONEY)
+
+    class Meta:
+        verbose_name = _("broker month")
+        verbose_name_plural = _("broker months")
+        indexes = [models.Index(fields=["manager", "month"], name="brokermonth_manager_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.manager_id}"

@@ -10,7 +10,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 
-from analytics.models import CustomerDay, CustomerMonth
+from analytics.models import (
+    BranchDay,
+    BranchMonth,
+    BrokerDay,
+    BrokerMonth,
+    CustomerDay,
+    CustomerMonth,
+)
 from crm.locks import nightly_lock_acquire
 from customers.models import DailyBalance, ImportRun, RunStatus
 
@@ -102,6 +109,71 @@ GROUP BY d.customer_id, last.branch_id, last.manager_id
 """
 
 
+SUMMED = (
+    "total_assets",
+    "net_inflow",
+    "trade_volume",
+    "trade_count",
+    "commission",
+    "net_commission",
+    "interest_income",
+    "margin_interest",
+    "contribution",
+)
+
+
+def _rollup_sql(
+    *, target: str, period: str, value: str, group: str, source: str, extra: tuple[str, ...] = ()
+) -> str:
+    """Sums of customer rows of one period per branch or per broker (set-based)."""
+    columns = [period, group, "customers", "active_customers", *SUMMED, *extra]
+    selected = [
+        period,
+        group,
+        "COUNT(*)",
+        "SUM(CASE WHEN trade_count > 0 THEN 1 ELSE 0 END)",
+        *(f"SUM({name})" for name in SUMMED),
+        *("MAX(branch_id)" if name == "branch_id" else f"SUM({name})" for name in extra),
+    ]
+    return (
+        f"INSERT INTO {target} ({', '.join(columns)}) SELECT {', '.join(selected)} "
+        f"FROM {source} WHERE {period} = {value} AND {group} IS NOT NULL "
+        f"GROUP BY {period}, {group}"
+    )
+
+
+def _rollups(*, period: str, value: datetime.date, daily: bool) -> None:
+    source, branch_target, broker_target = (
+        ("analytics_customerday", BranchDay, BrokerDay)
+        if daily
+        else ("analytics_customermonth", BranchMonth, BrokerMonth)
+    )
+    extra = () if daily else ("average_assets",)
+    for model in (branch_target, broker_target):
+        model.objects.filter(**{period: value}).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _rollup_sql(
+                target=branch_target._meta.db_table,
+                period=period,
+                value=_date_sql(value),
+                group="branch_id",
+                source=source,
+                extra=extra,
+            )
+        )
+        cursor.execute(
+            _rollup_sql(
+                target=broker_target._meta.db_table,
+                period=period,
+                value=_date_sql(value),
+                group="manager_id",
+                source=source,
+                extra=("branch_id", *extra),
+            )
+        )
+
+
 def _date_sql(day: datetime.date) -> str:
     text = f"'{day.isoformat()}'"
     return f"CAST({text} AS date)" if connection.vendor == "postgresql" else text
@@ -123,7 +195,9 @@ def metrics_compute_day(*, day: datetime.date) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.rowcount
+        rows = cursor.rowcount
+    _rollups(period="business_date", value=day, daily=True)
+    return rows
 
 
 def month_weights(
@@ -155,6 +229,8 @@ def metrics_compute_month(*, month: datetime.date) -> int:
     month = month.replace(day=1)
     last_of_month = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     CustomerMonth.objects.filter(month=month).delete()
+    for model in (BranchMonth, BrokerMonth):
+        model.objects.filter(month=month).delete()
     in_month = sorted(
         CustomerDay.objects.filter(business_date__range=(month, last_of_month))
         .values_list("business_date", flat=True)
@@ -191,7 +267,9 @@ def metrics_compute_month(*, month: datetime.date) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.rowcount
+        rows = cursor.rowcount
+    _rollups(period="month", value=month, daily=False)
+    return rows
 
 
 def _is_open(month: datetime.date) -> bool:

@@ -12,7 +12,14 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.models import CustomerDay, CustomerMonth
+from analytics.models import (
+    BranchDay,
+    BranchMonth,
+    BrokerDay,
+    BrokerMonth,
+    CustomerDay,
+    CustomerMonth,
+)
 from analytics.services import (
     metrics_compute_day,
     metrics_compute_missing,
@@ -132,3 +139,31 @@ def test_a_corrected_day_replaces_its_metrics(tmp_path):
     assert day_of("C001").commission == Decimal("47.50")
     assert metrics_compute_month(month=MARCH_6) == 2
     assert CustomerMonth.objects.get(customer__cust_no="C001").commission == Decimal("47.50")
+
+
+def test_it_rolls_days_and_months_up_per_branch_and_per_broker(tmp_path):
+    load(tmp_path, MARCH_6)
+    metrics_compute_missing()
+    branch = BranchDay.objects.get(business_date=MARCH_6)
+    assert branch.customers == 2
+    assert branch.active_customers == 2
+    assert branch.total_assets == Decimal("265500.50")  # 250,000.00 + 15,500.50
+    assert branch.contribution == Decimal("45.92")  # 41.04 + 4.88
+    brokers = {b.manager.staff_code: b for b in BrokerDay.objects.select_related("manager")}
+    assert brokers["S01"].contribution == Decimal("41.04")
+    assert brokers["S02"].net_commission == Decimal("4.71")
+    assert brokers["S01"].branch.code == "0101"
+    month = BranchMonth.objects.get(month=datetime.date(2026, 3, 1))
+    assert month.average_assets == Decimal("265500.50")
+    assert month.contribution == sum(
+        (m.contribution for m in CustomerMonth.objects.all()), Decimal("0")
+    )
+    assert BrokerMonth.objects.count() == 2
+
+
+def test_recomputing_a_day_replaces_its_rollups(tmp_path):
+    load(tmp_path, MARCH_6)
+    metrics_compute_day(day=MARCH_6)
+    metrics_compute_day(day=MARCH_6)
+    assert BranchDay.objects.count() == 1
+    assert BrokerDay.objects.count() == 2
