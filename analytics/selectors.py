@@ -1,12 +1,22 @@
 """Reads of the analytics app. Functions named `*_for_customer` take a customer the caller
-obtained through the scoping road (customer_get_for_user) and read only its rows."""
+obtained through the scoping road (customer_get_for_user); dashboard reads take a
+`DashboardScope` made by `dashboard_scope(user)`, the only way to one, which goes through
+crm.scoping. Dashboards read the pre-aggregated tables only.
+"""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import Count, Max, Min, Q, Sum
 
-from analytics.models import CustomerMonth
+from analytics.models import BranchDay, BranchMonth, BrokerMonth, CustomerMonth
+from crm.models import Branch, Role
+from crm.scoping import reach_of
+from crm.selectors import role_of
+from customers.models import Interaction, Task, TaskStatus
 
 RANK_SQL = """
 SELECT COUNT(*), SUM(CASE WHEN total > %s THEN 1 ELSE 0 END)
@@ -15,6 +25,8 @@ FROM (
     WHERE branch_id = %s AND month >= %s AND month <= %s GROUP BY customer_id
 ) ytd
 """
+DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)
+HEADLINES = ("total_assets", "net_inflow", "trade_volume", "net_commission", "contribution")
 
 
 def contribution_for_customer(customer, *, today: datetime.date) -> dict:
@@ -49,3 +61,168 @@ def contribution_for_customer(customer, *, today: datetime.date) -> dict:
         "rank": rank,
         "ranked": total,
     }
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """The branches a dashboard may show: one for a branch manager, all for head office."""
+
+    branch_ids: tuple[int, ...]
+    company: bool
+
+
+def dashboard_scope(user) -> DashboardScope:
+    """Branch managers see their branch, head office and admins the company; nobody else
+    sees a dashboard (a broker's book is on their workbench, not in branch totals)."""
+    if role_of(user) not in DASHBOARD_ROLES:
+        raise PermissionDenied
+    reach = reach_of(user)
+    if reach.everything:
+        return DashboardScope(tuple(Branch.objects.values_list("id", flat=True)), company=True)
+    if reach.branch_id:
+        return DashboardScope((reach.branch_id,), company=False)
+    raise PermissionDenied
+
+
+def loaded_range() -> tuple[datetime.date | None, datetime.date | None]:
+    bounds = BranchDay.objects.aggregate(first=Min("business_date"), last=Max("business_date"))
+    return bounds["first"], bounds["last"]
+
+
+def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date) -> list[dict]:
+    """Per business day: assets, inflow, volume and revenue of the scope (one query)."""
+    return list(
+        BranchDay.objects.filter(branch_id__in=scope.branch_ids, business_date__range=(start, end))
+        .values("business_date")
+        .annotate(
+            total_assets=Sum("total_assets"),
+            net_inflow=Sum("net_inflow"),
+            trade_volume=Sum("trade_volume"),
+            commission=Sum("commission"),
+            net_commission=Sum("net_commission"),
+            interest_income=Sum("interest_income"),
+            margin_interest=Sum("margin_interest"),
+            contribution=Sum("contribution"),
+            active_customers=Sum("active_customers"),
+        )
+        .order_by("business_date")
+    )
+
+
+def branch_comparison(scope: DashboardScope, start: datetime.date, end: datetime.date):
+    """Each branch's volume, contribution and latest assets over the range (head office)."""
+    return list(
+        BranchDay.objects.filter(branch_id__in=scope.branch_ids, business_date__range=(start, end))
+        .values("branch_id", "branch__code", "branch__name")
+        .annotate(
+            trade_volume=Sum("trade_volume"),
+            contribution=Sum("contribution"),
+            net_inflow=Sum("net_inflow"),
+            total_assets=Sum("total_assets", filter=Q(business_date=end)),
+        )
+        .order_by("-trade_volume")
+    )
+
+
+def period_comparison(scope: DashboardScope, month: datetime.date) -> list[dict]:
+    """Headline figures of a month, the month before and the same month a year earlier."""
+    previous = (month - datetime.timedelta(days=1)).replace(day=1)
+    last_year = month.replace(year=month.year - 1)
+    rows = {
+        row["month"]: row
+        for row in BranchMonth.objects.filter(
+            branch_id__in=scope.branch_ids, month__in=(month, previous, last_year)
+        )
+        .values("month")
+        .annotate(
+            average_assets=Sum("average_assets"),
+            **{name: Sum(name) for name in HEADLINES if name != "total_assets"},
+            total_assets=Sum("total_assets"),
+        )
+    }
+    figures = []
+    for name in ("average_assets", *HEADLINES):
+        now = rows.get(month, {}).get(name)
+        before = rows.get(previous, {}).get(name)
+        year_ago = rows.get(last_year, {}).get(name)
+        figures.append(
+            {
+                "name": name,
+                "now": now,
+                "previous": before,
+                "year_ago": year_ago,
+                "change": _change(now, before),
+                "change_year": _change(now, year_ago),
+            }
+        )
+    return figures
+
+
+def _change(now, before):
+    if now is None or not before:
+        return None
+    return (now - before) / abs(before)
+
+
+def contribution_pareto(scope: DashboardScope, start: datetime.date, end: datetime.date):
+    """Customers ranked by contribution over the months of the range, in 100 buckets of
+    equal head-count: the curve of cumulative share, and the top 20 %'s share."""
+    months = (start.replace(day=1), end.replace(day=1))
+    placeholders = ", ".join(["%s"] * len(scope.branch_ids)) or "NULL"
+    sql = f"""
+        SELECT bucket, SUM(total), COUNT(*) FROM (
+            SELECT NTILE(100) OVER (ORDER BY total DESC) AS bucket, total FROM (
+                SELECT customer_id, SUM(contribution) AS total FROM analytics_customermonth
+                WHERE month >= %s AND month <= %s AND branch_id IN ({placeholders})
+                GROUP BY customer_id
+            ) per_customer WHERE total > 0
+        ) ranked GROUP BY bucket ORDER BY bucket
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*months, *scope.branch_ids])
+        buckets = [(bucket, Decimal(str(total))) for bucket, total, _count in cursor.fetchall()]
+    grand = sum((total for _, total in buckets), Decimal("0"))
+    curve, running = [], Decimal("0")
+    for bucket, total in buckets:
+        running += total
+        curve.append((bucket, running / grand if grand else Decimal("0")))
+    top = next((share for bucket, share in curve if bucket == 20), None)
+    percent = round(top * 100, 1) if top is not None else None
+    return {"curve": curve, "top20_share": top, "top20_percent": percent, "total": grand}
+
+
+def broker_performance(scope: DashboardScope, start: datetime.date, end: datetime.date):
+    """Per broker over the range's months: book, assets, inflow, revenue, contacts logged
+    and tasks done (three grouped queries, merged by staff id)."""
+    months = (start.replace(day=1), end.replace(day=1))
+    books = {
+        row["manager_id"]: row
+        for row in BrokerMonth.objects.filter(branch_id__in=scope.branch_ids, month__range=months)
+        .values("manager_id", "manager__staff_code", "manager__name", "branch__name")
+        .annotate(
+            customers=Max("customers"),
+            average_assets=Max("average_assets"),
+            net_inflow=Sum("net_inflow"),
+            commission=Sum("commission"),
+            net_commission=Sum("net_commission"),
+            contribution=Sum("contribution"),
+        )
+    }
+    contacts = dict(
+        Interaction.objects.filter(staff_id__in=books, occurred_at__date__range=(start, end))
+        .values_list("staff_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    done = dict(
+        Task.objects.filter(
+            assignee_id__in=books, status=TaskStatus.DONE, done_at__date__range=(start, end)
+        )
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [
+        {**row, "contacts": contacts.get(staff_id, 0), "tasks_done": done.get(staff_id, 0)}
+        for staff_id, row in books.items()
+    ]

@@ -11,6 +11,7 @@ NAVIGATION = (
     ("customers:list", _("Customers"), None),
     ("customers:tasks", _("My tasks"), None),
     ("customers:service-requests", _("Service requests"), None),
+    ("analytics:dashboard", _("Dashboards"), (Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)),
     ("customers:imports", _("Imports"), (Role.HEAD_OFFICE, Role.ADMIN)),
     ("admin:index", _("Administration"), (Role.ADMIN,)),
 )

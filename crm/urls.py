@@ -12,6 +12,7 @@ from customers.views.customers import workbench
 urlpatterns = [
     path("", workbench, name="home"),
     path("customers/", include("customers.urls")),
+    path("dashboards/", include("analytics.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,0 +1,110 @@
+"""Dashboards for branch managers (their branch) and head office (the company, with branch
+comparison), from the pre-aggregated metrics; every figure is scoped by dashboard_scope."""
+
+import csv
+import datetime
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from crm.csvsafe import csv_safe
+from crm.services import audit_record
+from customers.charts import figure_html
+
+from . import charts
+from . import selectors as sel
+from .forms import DateRangeForm
+from .tables import BrokerPerformanceTable
+
+DEFAULT_DAYS = 60
+
+
+def dashboard(request):
+    scope = sel.dashboard_scope(request.user)
+    form = DateRangeForm(request.GET or None)
+    first, last = sel.loaded_range()
+    context = {"form": form, "scope": scope, "loaded": last is not None}
+    if last is None:
+        return render(request, "analytics/dashboard.html", context)
+    start, end = last - datetime.timedelta(days=DEFAULT_DAYS), last
+    if form.is_valid():
+        start = form.cleaned_data["start"] or start
+        end = form.cleaned_data["end"] or end
+    start = max(start, first)
+    brokers = sel.broker_performance(scope, start, end)
+    if request.GET.get("export") == "brokers":
+        return _brokers_csv(request, brokers, start, end)
+    series = sel.daily_series(scope, start, end)
+    table = BrokerPerformanceTable(brokers)
+    RequestConfig(request, paginate=False).configure(table)
+    context.update(
+        start=start,
+        end=end,
+        series=series,
+        comparison=sel.period_comparison(scope, end.replace(day=1)),
+        pareto=sel.contribution_pareto(scope, start, end),
+        table=table,
+    )
+    if series:
+        context.update(
+            assets_chart=figure_html(charts.assets_and_inflow_figure(series)),
+            revenue_chart=figure_html(charts.revenue_figure(series)),
+            mix_chart=figure_html(charts.revenue_mix_figure(series)),
+        )
+    if context["pareto"]["curve"]:
+        context["pareto_chart"] = figure_html(charts.pareto_figure(context["pareto"]))
+    if scope.company:
+        branches = sel.branch_comparison(scope, start, end)
+        context["branch_chart"] = figure_html(
+            charts.branch_volume_figure(branches, drill_url=reverse("customers:list"))
+        )
+    return render(request, "analytics/dashboard.html", context)
+
+
+def _brokers_csv(request, brokers, start, end):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename=brokers-{start}-{end}.csv"
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Staff code"),
+            _("Broker"),
+            _("Branch"),
+            _("Customers"),
+            _("Average assets"),
+            _("Net inflow"),
+            _("Commission"),
+            _("Contribution"),
+            _("Contacts logged"),
+            _("Tasks done"),
+        ]
+    )
+    for row in brokers:
+        writer.writerow(
+            [
+                csv_safe(str(value))
+                for value in (
+                    row["manager__staff_code"],
+                    row["manager__name"],
+                    row["branch__name"],
+                    row["customers"],
+                    row["average_assets"],
+                    row["net_inflow"],
+                    row["commission"],
+                    row["contribution"],
+                    row["contacts"],
+                    row["tasks_done"],
+                )
+            ]
+        )
+    audit_record(
+        actor=request.user,
+        action="dashboard.brokers_export",
+        request=request,
+        details={"start": str(start), "end": str(end), "rows": len(brokers)},
+    )
+    return response

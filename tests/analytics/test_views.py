@@ -1,0 +1,83 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from analytics.selectors import daily_series, dashboard_scope
+from crm.models import AuditEntry, Role
+from customers.services import counter_day_import
+from tests.crm.factories import StaffFactory
+from tests.customers.counter_files import base_day, write_day
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def metrics(tmp_path, org):
+    """base_day's two customers sit in branch 0101, the org fixture's branch A."""
+    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
+    call_command("compute_metrics")
+    return org
+
+
+def dashboard(client, user, **params):
+    client.force_login(user)
+    return client.get("/dashboards/", params, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_it_shows_a_branch_manager_the_figures_of_their_branch(client, metrics):
+    response = dashboard(client, metrics.branch_manager.user)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Branch dashboard" in body
+    assert "265,500.50" in body  # assets at month end: 250,000.00 + 15,500.50
+    assert "Broker performance" in body and "王经理" in body
+    assert "Trading volume by branch" not in body
+
+
+def test_it_keeps_another_branchs_manager_out_of_these_figures(client, metrics):
+    other = StaffFactory(user__username="bm-b", role=Role.BRANCH_MANAGER, branch=metrics.branch_b)
+    scope = dashboard_scope(other.user)
+    assert scope.branch_ids == (metrics.branch_b.pk,)
+    assert daily_series(scope, datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)) == []
+    body = dashboard(client, other.user).content.decode()
+    assert "265,500.50" not in body and "王经理" not in body
+
+
+def test_it_shows_head_office_the_company_with_a_drill_down_by_branch(client, metrics):
+    body = dashboard(client, metrics.head_office.user).content.decode()
+    assert "Company dashboard" in body
+    assert "Trading volume by branch" in body
+    # plotly writes "/" as \\u002f inside its JSON
+    assert f"/customers/?branch={metrics.branch_a.pk}" in body.replace("\\u002f", "/")
+    series = daily_series(
+        dashboard_scope(metrics.head_office.user),
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 3, 31),
+    )
+    assert series[0]["contribution"] == Decimal("45.92")
+
+
+def test_it_refuses_brokers_and_team_leads(client, metrics):
+    assert dashboard(client, metrics.broker.user).status_code == 403
+    assert dashboard(client, metrics.team_lead.user).status_code == 403
+
+
+def test_it_exports_the_broker_table_audited(client, metrics):
+    response = dashboard(client, metrics.branch_manager.user, export="brokers")
+    assert response.status_code == 200
+    text = b"".join(response).decode("utf-8-sig")
+    assert "S01" in text and "41.04" in text
+    assert AuditEntry.objects.filter(action="dashboard.brokers_export").exists()
+
+
+def test_it_says_so_when_no_metrics_exist_yet(client, org):
+    body = dashboard(client, org.head_office.user).content.decode()
+    assert "No metrics yet" in body
+
+
+def test_it_renders_in_a_bounded_number_of_queries(client, metrics, django_assert_max_num_queries):
+    client.force_login(metrics.head_office.user)
+    with django_assert_max_num_queries(20):
+        assert client.get("/dashboards/").status_code == 200
