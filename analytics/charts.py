@@ -153,3 +153,24 @@ def branch_volume_figure(rows: list[dict], *, drill_url: str) -> go.Figure:
     )
     figure.update_layout(yaxis={"tickformat": ",.0f"}, xaxis={"type": "category"})
     return _layout(figure, height=320)
+
+
+def channel_mix_figure(series: list[dict]) -> go.Figure:
+    """Share of buy and sell volume by order channel over the range."""
+    labels = {
+        "volume_mobile": _("Mobile"),
+        "volume_internet": _("Internet"),
+        "volume_phone": _("Phone"),
+        "volume_counter": _("Counter"),
+    }
+    values = [float(sum(row[key] or 0 for row in series)) for key in labels]
+    figure = go.Figure(
+        go.Pie(
+            labels=list(labels.values()),
+            values=values,
+            hole=0.45,
+            sort=False,
+            marker={"colors": ["#0b5cab", "#7fb3e6", "#f0a202", "#8c8c8c"]},
+        )
+    )
+    return _layout(figure, height=260)

@@ -30,6 +30,10 @@ class CustomerMetricsBase(models.Model):
     interest_income = models.DecimalField(_("interest-spread income"), **MONEY)
     margin_interest = models.DecimalField(_("margin interest"), **MONEY)
     contribution = models.DecimalField(_("contribution"), **MONEY)
+    volume_internet = models.DecimalField(_("volume via internet"), **MONEY)
+    volume_mobile = models.DecimalField(_("volume via mobile"), **MONEY)
+    volume_phone = models.DecimalField(_("volume via phone"), **MONEY)
+    volume_counter = models.DecimalField(_("volume at the counter"), **MONEY)
 
     CUSTOMER_PATH = "customer"
 
@@ -96,6 +100,10 @@ class GroupMetricsBase(models.Model):
     interest_income = models.DecimalField(_("interest-spread income"), **MONEY)
     margin_interest = models.DecimalField(_("margin interest"), **MONEY)
     contribution = models.DecimalField(_("contribution"), **MONEY)
+    volume_internet = models.DecimalField(_("volume via internet"), **MONEY)
+    volume_mobile = models.DecimalField(_("volume via mobile"), **MONEY)
+    volume_phone = models.DecimalField(_("volume via phone"), **MONEY)
+    volume_counter = models.DecimalField(_("volume at the counter"), **MONEY)
 
     class Meta:
         abstract = True

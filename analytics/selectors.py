@@ -104,6 +104,10 @@ def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date
             margin_interest=Sum("margin_interest"),
             contribution=Sum("contribution"),
             active_customers=Sum("active_customers"),
+            volume_internet=Sum("volume_internet"),
+            volume_mobile=Sum("volume_mobile"),
+            volume_phone=Sum("volume_phone"),
+            volume_counter=Sum("volume_counter"),
         )
         .order_by("business_date")
     )

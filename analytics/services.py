@@ -25,11 +25,13 @@ DAY_SQL = """
 INSERT INTO analytics_customerday (
     business_date, customer_id, branch_id, manager_id, cash, market_value, collateral, debt,
     total_assets, net_assets, net_inflow, trade_volume, trade_count, commission,
-    net_commission, interest_base, interest_income, margin_interest, contribution)
+    net_commission, interest_base, interest_income, margin_interest, contribution,
+    volume_internet, volume_mobile, volume_phone, volume_counter)
 SELECT {day}, id, branch_id, manager_id, cash, market_value, collateral, debt,
        cash + market_value, cash + market_value - debt, net_inflow, trade_volume, trade_count,
        commission, net_commission, cash, interest_income, margin_interest,
-       net_commission + interest_income + margin_interest
+       net_commission + interest_income + margin_interest,
+       volume_internet, volume_mobile, volume_phone, volume_counter
 FROM (
     SELECT c.id, c.branch_id, c.manager_id,
            COALESCE(b.cash, 0) AS cash,
@@ -41,6 +43,8 @@ FROM (
            COALESCE(t.trades, 0) AS trade_count,
            COALESCE(t.commission, 0) AS commission,
            COALESCE(t.commission, 0) - COALESCE(t.passed_on, 0) AS net_commission,
+           COALESCE(t.internet, 0) AS volume_internet, COALESCE(t.mobile, 0) AS volume_mobile,
+           COALESCE(t.phone, 0) AS volume_phone, COALESCE(t.counter, 0) AS volume_counter,
            ROUND(COALESCE(b.cash, 0) * {spread} / 360, 2) AS interest_income,
            ROUND(COALESCE(cr.financing, 0) * {margin_rate} / 360, 2) AS margin_interest
     FROM customers_customer c
@@ -71,7 +75,8 @@ FROM (
         SELECT a.customer_id,
                SUM(CASE WHEN x.side IN ('B', 'S') THEN x.amount ELSE 0 END) AS volume,
                COUNT(*) AS trades, SUM(x.commission) AS commission,
-               SUM(COALESCE(x.handling_fee, 0) + COALESCE(x.regulatory_fee, 0)) AS passed_on
+               SUM(COALESCE(x.handling_fee, 0) + COALESCE(x.regulatory_fee, 0)) AS passed_on,
+               {channels}
         FROM customers_trade x JOIN customers_capitalaccount a ON a.id = x.account_id
         WHERE x.trade_date = {day} GROUP BY a.customer_id
     ) t ON t.customer_id = c.id
@@ -83,7 +88,8 @@ MONTH_SQL = """
 INSERT INTO analytics_customermonth (
     month, customer_id, branch_id, manager_id, total_assets, average_assets, days,
     net_inflow, trade_volume, trade_count, commission, net_commission, interest_base,
-    interest_income, margin_interest, contribution)
+    interest_income, margin_interest, contribution, volume_internet, volume_mobile,
+    volume_phone, volume_counter)
 SELECT {month}, d.customer_id, last.branch_id, last.manager_id,
        SUM(CASE WHEN d.business_date = {last_day} THEN d.total_assets ELSE 0 END),
        ROUND(SUM(d.total_assets * {weight}) * 1.0 / {days}, 2),
@@ -95,7 +101,9 @@ SELECT {month}, d.customer_id, last.branch_id, last.manager_id,
        ROUND(SUM(d.interest_income * {weight}), 2),
        ROUND(SUM(d.margin_interest * {weight}), 2),
        SUM({inside} * d.net_commission) + ROUND(SUM(d.interest_income * {weight}), 2)
-           + ROUND(SUM(d.margin_interest * {weight}), 2)
+           + ROUND(SUM(d.margin_interest * {weight}), 2),
+       SUM({inside} * d.volume_internet), SUM({inside} * d.volume_mobile),
+       SUM({inside} * d.volume_phone), SUM({inside} * d.volume_counter)
 FROM analytics_customerday d
 JOIN (
     SELECT customer_id, branch_id, manager_id FROM (
@@ -119,6 +127,17 @@ SUMMED = (
     "interest_income",
     "margin_interest",
     "contribution",
+    "volume_internet",
+    "volume_mobile",
+    "volume_phone",
+    "volume_counter",
+)
+CHANNELS = ("internet", "mobile", "phone", "counter")
+# Buy and sell volume per order channel, for the channel mix.
+CHANNEL_SUMS = ", ".join(
+    f"SUM(CASE WHEN x.channel = '{channel}' AND x.side IN ('B', 'S') THEN x.amount ELSE 0 END)"
+    f" AS {channel}"
+    for channel in CHANNELS
 )
 
 
@@ -190,6 +209,7 @@ def metrics_compute_day(*, day: datetime.date) -> int:
     CustomerDay.objects.filter(business_date=day).delete()
     sql = DAY_SQL.format(
         day=_date_sql(day),
+        channels=CHANNEL_SUMS,
         spread=_rate("INTEREST_SPREAD_ANNUAL", "0.012"),
         margin_rate=_rate("MARGIN_INTEREST_RATE", "0.06"),
     )

@@ -53,6 +53,7 @@ def dashboard(request):
             assets_chart=figure_html(charts.assets_and_inflow_figure(series)),
             revenue_chart=figure_html(charts.revenue_figure(series)),
             mix_chart=figure_html(charts.revenue_mix_figure(series)),
+            channel_chart=figure_html(charts.channel_mix_figure(series)),
         )
     if context["pareto"]["curve"]:
         context["pareto_chart"] = figure_html(charts.pareto_figure(context["pareto"]))

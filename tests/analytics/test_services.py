@@ -70,7 +70,10 @@ def test_it_computes_a_customers_day_by_the_documented_formulas(tmp_path):
     assert c1.interest_income == Decimal("3.33")  # 100,000 x 1.2 % / 360
     assert c1.margin_interest == Decimal("8.33")  # 50,000 x 6 % / 360
     assert c1.contribution == Decimal("41.04")
+    assert c1.volume_mobile == Decimal("150000.00")  # T0001 came in by mobile
+    assert c1.volume_internet == Decimal("0.00")
     c2 = day_of("C002")
+    assert c2.volume_internet == Decimal("5250.00")
     assert c2.total_assets == Decimal("15500.50")
     assert c2.net_commission == Decimal("4.71")
     assert c2.interest_income == Decimal("0.17")
@@ -153,6 +156,7 @@ def test_it_rolls_days_and_months_up_per_branch_and_per_broker(tmp_path):
     assert brokers["S01"].contribution == Decimal("41.04")
     assert brokers["S02"].net_commission == Decimal("4.71")
     assert brokers["S01"].branch.code == "0101"
+    assert branch.volume_mobile + branch.volume_internet == branch.trade_volume
     month = BranchMonth.objects.get(month=datetime.date(2026, 3, 1))
     assert month.average_assets == Decimal("265500.50")
     assert month.contribution == sum(
