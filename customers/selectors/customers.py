@@ -25,7 +25,3 @@ def customer_get_for_user(user, *, cust_no: str, related: tuple[str, ...] = ()) 
     if customer is None:
         raise Http404(_("No such customer."))
     return customer
-
-
-def customers_recently_updated_for_user(user, *, limit: int) -> list[Customer]:
-    return list(customers_for_user(user).order_by("-updated_at", "-id")[:limit])

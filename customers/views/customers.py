@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from crm.scoping import reach_of
 from crm.selectors import staff_for_user
-from customers.selectors.customers import customers_recently_updated_for_user
+from customers.selectors.workbench import workbench_for_user
 
 
 def workbench(request):
@@ -14,9 +14,6 @@ def workbench(request):
         {
             "staff": staff_for_user(request.user),
             "reach": reach_of(request.user),
-            "recent_customers": customers_recently_updated_for_user(request.user, limit=10),
+            **workbench_for_user(request.user),
         },
     )
-
-
-# -- import monitoring (head office and administrators) ----------------------------------------
