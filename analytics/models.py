@@ -113,6 +113,14 @@ class BranchDay(GroupMetricsBase):
     pk = models.CompositePrimaryKey("business_date", "branch")
     business_date = models.DateField(_("business date"))
     branch = models.ForeignKey(Branch, verbose_name=_("branch"), db_index=False, **RELATION)
+    # The branch's accounts as the day's import left them: opened that day, and by status.
+    new_accounts = models.PositiveIntegerField(_("accounts opened"), default=0, db_default=0)
+    accounts_normal = models.PositiveIntegerField(_("normal accounts"), default=0, db_default=0)
+    accounts_dormant = models.PositiveIntegerField(_("dormant accounts"), default=0, db_default=0)
+    accounts_closed = models.PositiveIntegerField(_("closed accounts"), default=0, db_default=0)
+    accounts_frozen_or_lost = models.PositiveIntegerField(
+        _("frozen or lost accounts"), default=0, db_default=0
+    )
 
     class Meta:
         verbose_name = _("branch day")

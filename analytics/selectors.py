@@ -113,6 +113,37 @@ def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date
     )
 
 
+def accounts_summary(scope: DashboardScope, start: datetime.date, end: datetime.date) -> dict:
+    """Accounts opened in the range, accounts by status at its last day, and customers who
+    traded in the range's months (two queries)."""
+    opened = (
+        BranchDay.objects.filter(
+            branch_id__in=scope.branch_ids, business_date__range=(start, end)
+        ).aggregate(opened=Sum("new_accounts"))["opened"]
+        or 0
+    )
+    last_day = BranchDay.objects.filter(branch_id__in=scope.branch_ids, business_date__lte=end)
+    at_end = last_day.filter(
+        business_date=last_day.order_by("-business_date").values("business_date")[:1]
+    ).aggregate(
+        normal=Sum("accounts_normal"),
+        dormant=Sum("accounts_dormant"),
+        closed=Sum("accounts_closed"),
+        frozen_or_lost=Sum("accounts_frozen_or_lost"),
+    )
+    active = (
+        CustomerMonth.objects.filter(
+            branch_id__in=scope.branch_ids,
+            trade_count__gt=0,
+            month__range=(start.replace(day=1), end.replace(day=1)),
+        )
+        .values("customer_id")
+        .distinct()
+        .count()
+    )
+    return {"opened": opened, "active": active, **at_end}
+
+
 def branch_comparison(scope: DashboardScope, start: datetime.date, end: datetime.date):
     """Each branch's volume, contribution and latest assets over the range (head office)."""
     return list(

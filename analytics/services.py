@@ -193,6 +193,37 @@ def _rollups(*, period: str, value: datetime.date, daily: bool) -> None:
         )
 
 
+ACCOUNTS_SQL = """
+INSERT INTO analytics_branchday (business_date, branch_id, new_accounts, accounts_normal,
+    accounts_dormant, accounts_closed, accounts_frozen_or_lost, {zeros})
+SELECT {day}, c.branch_id,
+       SUM(CASE WHEN c.open_date = {day} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = '0' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = '4' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = '3' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status IN ('1', '2') THEN 1 ELSE 0 END),
+       {zero_values}
+FROM customers_customer c GROUP BY c.branch_id
+ON CONFLICT (business_date, branch_id) DO UPDATE SET
+    new_accounts = excluded.new_accounts, accounts_normal = excluded.accounts_normal,
+    accounts_dormant = excluded.accounts_dormant, accounts_closed = excluded.accounts_closed,
+    accounts_frozen_or_lost = excluded.accounts_frozen_or_lost
+"""
+
+
+def _accounts(day: datetime.date) -> None:
+    """Account counts per branch for the day (every branch, even one without metrics)."""
+    zeros = ("customers", "active_customers", *SUMMED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ACCOUNTS_SQL.format(
+                day=_date_sql(day),
+                zeros=", ".join(zeros),
+                zero_values=", ".join("0" for _ in zeros),
+            )
+        )
+
+
 def _date_sql(day: datetime.date) -> str:
     text = f"'{day.isoformat()}'"
     return f"CAST({text} AS date)" if connection.vendor == "postgresql" else text
@@ -217,6 +248,7 @@ def metrics_compute_day(*, day: datetime.date) -> int:
         cursor.execute(sql)
         rows = cursor.rowcount
     _rollups(period="business_date", value=day, daily=True)
+    _accounts(day)
     return rows
 
 

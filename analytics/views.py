@@ -45,6 +45,7 @@ def dashboard(request):
         end=end,
         series=series,
         comparison=sel.period_comparison(scope, end.replace(day=1)),
+        accounts=sel.accounts_summary(scope, start, end),
         pareto=sel.contribution_pareto(scope, start, end),
         table=table,
     )

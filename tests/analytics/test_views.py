@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from analytics.selectors import daily_series, dashboard_scope
+from analytics.selectors import accounts_summary, daily_series, dashboard_scope
 from crm.models import AuditEntry, Role
 from customers.services import counter_day_import
 from tests.crm.factories import StaffFactory
@@ -36,11 +36,22 @@ def test_it_shows_a_branch_manager_the_figures_of_their_branch(client, metrics):
     assert "Trading volume by branch" not in body
 
 
+def test_it_counts_the_branchs_accounts_by_status_and_activity(metrics):
+    scope = dashboard_scope(metrics.branch_manager.user)
+    summary = accounts_summary(scope, datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    # Branch A: the org fixture's five customers and base_day's two, all normal.
+    assert summary["normal"] == 7
+    assert summary["closed"] == 0
+    assert summary["active"] == 2  # C001 and C002 traded
+
+
 def test_it_keeps_another_branchs_manager_out_of_these_figures(client, metrics):
     other = StaffFactory(user__username="bm-b", role=Role.BRANCH_MANAGER, branch=metrics.branch_b)
     scope = dashboard_scope(other.user)
     assert scope.branch_ids == (metrics.branch_b.pk,)
-    assert daily_series(scope, datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)) == []
+    series = daily_series(scope, datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    # Branch B has accounts but none of branch A's money or revenue.
+    assert series and all(r["total_assets"] == 0 and r["contribution"] == 0 for r in series)
     body = dashboard(client, other.user).content.decode()
     assert "265,500.50" not in body and "王经理" not in body
 
