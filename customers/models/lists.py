@@ -21,7 +21,8 @@ class CustomerFigures(models.Model):
         related_name="figures",
         verbose_name=_("customer"),
     )
-    as_of = models.DateField(_("as of"))
+    # Indexed: "the latest business day" is read on every list request with a holdings filter.
+    as_of = models.DateField(_("as of"), db_index=True)
     cash = models.DecimalField(_("cash"), max_digits=20, decimal_places=2, db_index=True)
     market_value = models.DecimalField(_("market value"), max_digits=20, decimal_places=2)
     liabilities = models.DecimalField(_("liabilities"), max_digits=20, decimal_places=2)

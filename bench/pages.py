@@ -1,0 +1,541 @@
+"""Benchmark of the two pages sales staff open all day, the customer 360 page and the filtered
+customer list, on PostgreSQL, over a realistic book loaded through the real import.
+
+Generates business days of counter exports, loads them with counter_pending_import, gives a
+broker, a branch manager and head office a login, then times the pages server-side with
+Django's test client. bench/README.md explains every figure and target.
+
+    .venv/bin/python bench/pages.py [--quick] [--keep] [--reset] [--requests N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from etl import _database_drop, _db_settings, _maintenance_connection, say
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+STATIC_ROOT = OUT / "pages-static"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_pages"
+# The generator's trade count is Poisson around trades_per_day: 252,000 a day keeps 20 days
+# above 5,000,000 trades.
+FULL = {"customers": 100_000, "days": 20, "trades_per_day": 252_000, "requests": 200}
+QUICK = {"customers": 3_000, "days": 3, "trades_per_day": 10_000, "requests": 30}
+MIN_FULL_TRADES = 5_000_000
+SEED = 17
+WARMUP = 5  # requests per page kind before the timed ones
+BROKER_TOP = 20  # the broker's customers with the most trades, cycled through
+HOLDS = "600519"
+ASSETS_MIN = 500_000
+LIST_QUERY = f"holds={HOLDS}&assets_min={ASSETS_MIN}"
+SORT = "-total_assets"  # CustomerTable keeps django-tables2's order_by_field, `sort`
+SLOWEST_SHOWN = 3
+TARGETS = {"c360_p95_ms_max": 200, "list_p95_ms_max": 300}
+LOGINS = {"broker": "bench-broker", "branch": "bench-branch", "head": "bench-head"}
+
+
+def main() -> int:
+    args = _parse_args()
+    _django_setup()
+    sizes = QUICK if args.quick else FULL
+    requests = args.requests or sizes["requests"]
+    created = _database_prepare(reset=args.reset)
+    out_dir = OUT / f"pages-c{sizes['customers']}-d{sizes['days']}-t{sizes['trades_per_day']}"
+    try:
+        dataset = _dataset(out_dir, sizes, quick=args.quick)
+        users = _users()
+        matches = _list_matches(users)
+        _static_prepare()
+        pages = _measure(users, requests=requests, matches=matches)
+    finally:
+        if not args.keep:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.rmtree(STATIC_ROOT, ignore_errors=True)
+            if created:
+                _database_drop()
+    if args.keep:
+        say(f"kept: exports under {out_dir}, database {_db_settings()['NAME']}")
+    figures = _figures(pages, dataset)
+    met = {
+        "c360_p95_ms_max": figures["c360_p95_ms"] <= TARGETS["c360_p95_ms_max"],
+        "list_p95_ms_max": figures["list_p95_ms"] <= TARGETS["list_p95_ms_max"],
+    }
+    for name, ok in met.items():
+        say(f"target {name} = {TARGETS[name]}: {'met' if ok else 'MISSED'}")
+    report = {
+        "figures": figures,
+        "pages": {
+            kind: {k: v for k, v in page.items() if k not in ("slowest", "ms")}
+            for kind, page in pages.items()
+        },
+        "sizes": {
+            "customers": dataset["customers"],
+            "trades": dataset["trades"],
+            "days": dataset["days"],
+            "requests": requests,
+            "quick": args.quick,
+            "holders_600519": dataset["holders"],
+            "list_rows": matches,
+        },
+        "targets": TARGETS,
+        "met": met,
+    }
+    print(json.dumps(report, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="3,000 customers, 3 days of ~10,000 trades"
+    )
+    parser.add_argument("--requests", type=int, help="timed 360 requests (default 200, quick 30)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the exports and the database afterwards"
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="drop and re-create the database before the run"
+    )
+    return parser.parse_args()
+
+
+def _django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    # Measure what production runs: DEBUG off (no query log kept, compiled static manifest).
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-key-for-a-throwaway-database")
+    import django
+
+    django.setup()
+    if _db_settings()["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit(
+            "bench/pages.py measures the pages on PostgreSQL, the production database;"
+            f" DATABASE_URL points at {_db_settings()['ENGINE']}. Set"
+            f" DATABASE_URL=postgres://… (default {DEFAULT_DATABASE_URL})."
+        )
+    from django.conf import settings
+
+    if settings.DEBUG:
+        sys.exit("bench/pages.py measures with DEBUG off; unset DEBUG or set DEBUG=false.")
+
+
+# -- the database and the dataset --------------------------------------------------------------
+
+
+def _database_prepare(*, reset: bool) -> bool:
+    """Create (or with reset re-create) the database and migrate it; True if created here."""
+    from django.core.management import call_command
+    from psycopg2 import sql
+
+    name = _db_settings()["NAME"]
+    conn = _maintenance_connection()
+    try:
+        with conn.cursor() as cursor:
+            if reset:
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            created = cursor.fetchone() is None
+            if created:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                say(f"created database {name}")
+    finally:
+        conn.close()
+    call_command("migrate", interactive=False, verbosity=0)
+    return created
+
+
+def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
+    """Generate and import the days, or reuse a database a --keep run left with them."""
+    from django.db.models import Count
+
+    from customers.models import Customer, ImportRun, RunKind, RunStatus, Trade
+
+    loaded = ImportRun.objects.filter(
+        kind=RunKind.DAY, status__in=(RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
+    )
+    timings = {"generation_seconds": None, "import_seconds": None, "metrics_seconds": None}
+    if loaded.exists():
+        days = loaded.aggregate(n=Count("business_date", distinct=True))["n"]
+        customers = Customer.objects.count()
+        if (days, customers) != (sizes["days"], sizes["customers"]):
+            sys.exit(
+                f"Database {_db_settings()['NAME']} holds {days} days of {customers:,} customers,"
+                f" not the {sizes['days']} days of {sizes['customers']:,} this size needs. Run"
+                " again with --reset (drops and re-creates it) or point DATABASE_URL elsewhere."
+            )
+        say(f"reusing the loaded dataset: {days} days, {customers:,} customers")
+        timings["metrics_seconds"] = _metrics_backfill()
+    else:
+        timings["generation_seconds"] = _generate(out_dir, sizes)
+        runs, timings["import_seconds"] = _import(out_dir)
+        timings["metrics_seconds"] = _metrics(runs)
+    timings["vacuum_seconds"] = _vacuum_analyze()
+    trades = Trade.objects.count()
+    customers = Customer.objects.count()
+    days = loaded.aggregate(n=Count("business_date", distinct=True))["n"]
+    say(f"dataset: {customers:,} customers, {trades:,} trades over {days} days")
+    if not quick and trades < MIN_FULL_TRADES:
+        say(f"WARNING: fewer trades than the {MIN_FULL_TRADES:,} the full size promises")
+    holders = _holders()
+    say(f"customers holding {HOLDS} on the latest day: {holders:,}")
+    if not holders:
+        sys.exit(f"Nobody holds {HOLDS}: the list filter would measure an empty page.")
+    return {"customers": customers, "trades": trades, "days": days, "holders": holders, **timings}
+
+
+def _generate(out_dir: Path, sizes: dict) -> float:
+    from customers.etl.generator import generate_exports
+
+    say(
+        f"generating {sizes['days']} days: {sizes['customers']:,} customers,"
+        f" ~{sizes['trades_per_day']:,} trades a day -> {out_dir}"
+    )
+    # A folder left by an interrupted run must not be taken for a finished day.
+    shutil.rmtree(out_dir, ignore_errors=True)
+    started = time.perf_counter()
+    generate_exports(
+        out_dir=out_dir,
+        customers=sizes["customers"],
+        days=sizes["days"],
+        seed=SEED,
+        trades_per_day=sizes["trades_per_day"],
+        progress=lambda message: say(f"  {message}"),
+    )
+    seconds = time.perf_counter() - started
+    say(f"generation: {seconds:.1f}s")
+    return seconds
+
+
+def _import(out_dir: Path) -> tuple[list, float]:
+    from customers.models import RunStatus
+    from customers.services import counter_pending_import
+
+    def progress(message: str) -> None:
+        if message.startswith("trades.csv:"):
+            say(f"  {message}")
+
+    say(f"importing {out_dir} with counter_pending_import")
+    started = time.perf_counter()
+    runs = counter_pending_import(root=out_dir, progress=progress)
+    seconds = time.perf_counter() - started
+    for run in runs:
+        took = (run.finished_at - run.started_at).total_seconds()
+        say(
+            f"  {run.business_date}: {run.get_status_display()}, {run.rows_loaded:,} rows loaded,"
+            f" {run.rows_rejected:,} rejected in {took:.1f}s"
+        )
+        if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
+            sys.exit(f"import of {run.business_date} ended {run.status}: {run.error}")
+    say(f"import: {seconds:.1f}s for {len(runs)} days")
+    return runs, seconds
+
+
+def _metrics(runs: list) -> float:
+    """The nightly pipeline's second step (crm/pipeline.py): the metrics of each day loaded,
+    which the 360 page's contribution panel reads."""
+    from analytics.services import metrics_for_run
+
+    started = time.perf_counter()
+    for run in runs:
+        metrics_for_run(run=run)
+    seconds = time.perf_counter() - started
+    say(f"metrics (analytics.services.metrics_for_run per run): {seconds:.1f}s")
+    return seconds
+
+
+def _metrics_backfill() -> float | None:
+    """A kept database whose run stopped before the metrics: compute the days it lacks."""
+    from analytics.services import metrics_compute_missing
+
+    started = time.perf_counter()
+    if days := metrics_compute_missing():
+        seconds = time.perf_counter() - started
+        say(f"metrics of the {len(days)} days that had none: {seconds:.1f}s")
+        return seconds
+    return None
+
+
+def _vacuum_analyze() -> float:
+    """VACUUM ANALYZE once: the state autovacuum reaches a few minutes after the nightly import,
+    so that plans and visibility do not depend on when autovacuum last came by."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    seconds = time.perf_counter() - started
+    say(f"VACUUM (ANALYZE): {seconds:.1f}s")
+    return seconds
+
+
+def _holders() -> int:
+    from customers.models import DailyPosition
+    from customers.selectors.lists import latest_business_day
+
+    return (
+        DailyPosition.objects.filter(business_date=latest_business_day(), security__sec_code=HOLDS)
+        .values("account__customer_id")
+        .distinct()
+        .count()
+    )
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+def _users() -> dict:
+    """Logins for a broker with a large book, the manager of the busiest branch and head
+    office, linked to imported staff the way demo_users links its demo logins."""
+    from django.db.models import Count
+
+    from crm.models import Branch, Role, Staff
+    from crm.services import staff_login_create
+
+    def login(key: str, role, staff: Staff | None):
+        linked = staff_login_create(
+            username=LOGINS[key],
+            password=secrets.token_urlsafe(24),  # force_login: never typed
+            role=role,
+            staff_code=staff.staff_code if staff else LOGINS[key].upper(),
+            name=staff.name if staff else LOGINS[key],
+            branch=staff.branch if staff else None,
+            team=staff.team if staff else None,
+        )
+        return linked.user
+
+    # A re-run finds its logins linked already; look for staff regardless of the link.
+    broker = (
+        Staff.objects.filter(role=Role.BROKER, is_active=True, branch__isnull=False)
+        .annotate(n=Count("customers"))
+        .order_by("-n", "staff_code")
+        .first()
+    )
+    busiest = Branch.objects.annotate(n=Count("customers")).order_by("-n", "code").first()
+    head = (
+        Staff.objects.filter(branch=busiest, role=Role.BRANCH_MANAGER, is_active=True)
+        .order_by("staff_code")
+        .first()
+    )
+    if broker is None or head is None:
+        sys.exit("The imported staff has no active broker or branch manager to log in as.")
+    users = {
+        "broker": login("broker", Role.BROKER, broker),
+        "branch": login("branch", Role.BRANCH_MANAGER, head),
+        "head": login("head", Role.HEAD_OFFICE, None),
+    }
+    say(
+        f"logins: {LOGINS['broker']} = broker {broker.staff_code} ({broker.n:,} customers),"
+        f" {LOGINS['branch']} = branch manager {head.staff_code} of {busiest.code}"
+        f" ({busiest.n:,} customers), {LOGINS['head']} = head office (everyone)"
+    )
+    return users
+
+
+def _list_matches(users: dict) -> dict[str, int]:
+    """Customers the list filter returns for each list user (counted once, not timed)."""
+    from django.http import QueryDict
+
+    from customers.filters import CustomerListFilter
+    from customers.selectors.lists import customer_list_for_user
+
+    matches = {}
+    for key in ("head", "branch"):
+        filterset = CustomerListFilter(
+            QueryDict(LIST_QUERY), queryset=customer_list_for_user(users[key])
+        )
+        if not filterset.is_valid():
+            sys.exit(f"the list filters {LIST_QUERY} are not valid: {filterset.errors}")
+        matches[key] = filterset.qs.count()
+    say(
+        f"list {LIST_QUERY}: {matches['head']:,} customers for head office,"
+        f" {matches['branch']:,} for the branch manager"
+    )
+    if not matches["head"]:
+        sys.exit("The list filter returns no customer: it would measure an empty page.")
+    return matches
+
+
+def _static_prepare() -> None:
+    """With DEBUG off the pages need the hashed static manifest: collect it into bench/out."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = STATIC_ROOT  # before the storage and WhiteNoise first read it
+    started = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    say(f"collectstatic into {STATIC_ROOT}: {time.perf_counter() - started:.1f}s")
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+
+def _measure(users: dict, *, requests: int, matches: dict[str, int]) -> dict[str, dict]:
+    """Every page kind: warm-up, one request with its queries captured, then the timed ones."""
+    from django.test import Client
+
+    from customers.views.lists import PER_PAGE
+
+    clients = {}
+    for key, user in users.items():
+        # Host and scheme as behind the production proxy: ALLOWED_HOSTS, SSL redirect.
+        client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(user)
+        clients[key] = client
+
+    # kind: (login, warm-up URLs, timed URLs)
+    plans = {}
+    broker_sample, head_sample = _c360_samples(users, requests)
+    broker_urls = [f"/customers/{no}/" for no in broker_sample]
+    head_urls = [f"/customers/{no}/" for no in head_sample]
+    plans["c360/broker"] = ("broker", broker_urls[:WARMUP], broker_urls)
+    # Head office warms up on customers of its own: the timed ones stay cold, like a random
+    # customer opened for the first time that day.
+    plans["c360/head_office"] = ("head", head_urls[:WARMUP], head_urls[WARMUP:])
+    per_list = max(10, requests // 4)
+    for key, label in (("head", "head_office"), ("branch", "branch_manager")):
+        variants = {"": LIST_QUERY, "/sorted": f"{LIST_QUERY}&sort={SORT}"}
+        if matches[key] > PER_PAGE:
+            variants["/page2"] = f"{LIST_QUERY}&page=2"
+        else:
+            say(f"  ({label} has one page of matches only: no page-2 variant)")
+        for suffix, query in variants.items():
+            url = f"/customers/?{query}"
+            plans[f"list/{label}{suffix}"] = (key, [url] * WARMUP, [url] * per_list)
+
+    gc.collect()
+    for key, warmup, _ in plans.values():
+        for url in warmup:
+            _get(clients[key], url)
+    pages = {kind: _captured(clients[key], warmup[0]) for kind, (key, warmup, _) in plans.items()}
+    timings = {kind: [] for kind in plans}
+    # Interleaved, so that a slow minute of the machine does not fall on one page kind only.
+    longest = max(len(urls) for _, _, urls in plans.values())
+    started = time.perf_counter()
+    for i in range(longest):
+        for kind, (key, _, urls) in plans.items():
+            if i < len(urls):
+                timings[kind].append(_get(clients[key], urls[i]))
+    seconds = time.perf_counter() - started
+    say(f"measured {sum(map(len, timings.values())):,} requests in {seconds:.1f}s")
+    for kind, ms in timings.items():
+        page = pages[kind]
+        page.update(requests=len(ms), **_stats(ms), ms=ms)
+        say(
+            f"{kind:<28} n={len(ms):>4}  p50 {page['p50_ms']:>7.1f}  p95 {page['p95_ms']:>7.1f}"
+            f"  max {page['max_ms']:>7.1f} ms  {page['queries']:>3} queries"
+            f"  ({page['sql_ms']:.1f} ms of SQL in the captured request)"
+        )
+        for query_ms, sql in page["slowest"]:
+            say(f"      {query_ms:>7.1f} ms  {_short(sql)}")
+    return pages
+
+
+def _c360_samples(users: dict, requests: int) -> tuple[list[str], list[str]]:
+    """Half the 360 requests: the broker's customers with the most trades, round robin; the
+    other half: distinct customers drawn at random from everyone, for head office."""
+    from django.db.models import Count
+
+    from crm.selectors import staff_for_user
+    from customers.models import Customer, Trade
+
+    broker = staff_for_user(users["broker"])
+    top = list(
+        Trade.objects.filter(account__customer__manager=broker)
+        .values_list("account__customer__cust_no")
+        .annotate(n=Count("*"))
+        .order_by("-n", "account__customer__cust_no")[:BROKER_TOP]
+    )
+    if not top:
+        sys.exit(f"broker {broker.staff_code} has no customer with trades")
+    say(
+        f"360 sample: the broker's {len(top)} most active customers ({top[0][1]:,} to"
+        f" {top[-1][1]:,} trades), and random customers for head office"
+    )
+    half = max(1, requests // 2)
+    broker_sample = [top[i % len(top)][0] for i in range(half)]
+    numbers = list(Customer.objects.order_by("cust_no").values_list("cust_no", flat=True))
+    wanted = min(requests - half + WARMUP, len(numbers))  # and WARMUP more to warm up on
+    head_sample = random.Random(SEED).sample(numbers, wanted)
+    return broker_sample, head_sample
+
+
+def _get(client, url: str) -> float:
+    """One request; its server-side time in ms (the test client calls the WSGI handler)."""
+    started = time.perf_counter()
+    response = client.get(url)
+    ms = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        sys.exit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+    return ms
+
+
+def _captured(client, url: str) -> dict:
+    """One request with its SQL captured: the query count and the slowest statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        _get(client, url)
+    queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+    return {
+        "url": url,
+        "queries": len(queries),
+        "sql_ms": round(sum(ms for ms, _ in queries), 1),
+        "slowest": sorted(queries, key=lambda q: -q[0])[:SLOWEST_SHOWN],
+    }
+
+
+def _stats(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(_percentile(ordered, 95), 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def _percentile(ordered: list[float], p: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _short(sql: str, width: int = 160) -> str:
+    sql = re.sub(r"\s+", " ", sql)
+    return sql if len(sql) <= width else sql[: width - 1] + "…"
+
+
+def _figures(pages: dict[str, dict], dataset: dict) -> dict:
+    """Pooled figures per page: the 360 mix and every list variant together."""
+    figures = {}
+    for prefix in ("c360", "list"):
+        kinds = [page for kind, page in pages.items() if kind.startswith(prefix + "/")]
+        pooled = _stats([ms for page in kinds for ms in page["ms"]])
+        for name, value in pooled.items():
+            figures[f"{prefix}_{name}"] = value
+        figures[f"{prefix}_queries"] = max(page["queries"] for page in kinds)
+    for name in ("generation_seconds", "import_seconds", "metrics_seconds", "vacuum_seconds"):
+        figures[name] = None if dataset[name] is None else round(dataset[name], 1)
+    return figures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
