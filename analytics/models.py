@@ -175,3 +175,22 @@ class BrokerMonth(GroupMetricsBase):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.manager_id}"
+
+
+class ContributionPareto(models.Model):
+    """A month's customers ranked by contribution, in 100 buckets of equal head-count, with
+    the cumulative share of contribution up to each bucket: for the company (scope 0) and
+    for each branch (scope = branch id). Precomputed so the dashboard reads 100 rows."""
+
+    pk = models.CompositePrimaryKey("month", "scope", "bucket")
+    month = models.DateField(_("month"))
+    scope = models.BigIntegerField(_("branch id, or 0 for the company"))
+    bucket = models.PositiveSmallIntegerField(_("percentile bucket"))
+    cumulative_share = models.DecimalField(_("cumulative share"), max_digits=7, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("contribution Pareto bucket")
+        verbose_name_plural = _("contribution Pareto buckets")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.scope} {self.bucket}"

@@ -12,7 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 
-from analytics.models import BranchDay, BranchMonth, BrokerMonth, CustomerMonth
+from analytics.models import (
+    BranchDay,
+    BranchMonth,
+    BrokerMonth,
+    ContributionPareto,
+    CustomerMonth,
+)
 from crm.models import Branch, Role
 from crm.scoping import reach_of
 from crm.selectors import role_of
@@ -115,7 +121,7 @@ def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date
 
 def accounts_summary(scope: DashboardScope, start: datetime.date, end: datetime.date) -> dict:
     """Accounts opened in the range, accounts by status at its last day, and customers who
-    traded in the range's months (two queries)."""
+    traded in the range's last month (three small queries on the roll-ups)."""
     opened = (
         BranchDay.objects.filter(
             branch_id__in=scope.branch_ids, business_date__range=(start, end)
@@ -199,31 +205,18 @@ def _change(now, before):
     return (now - before) / abs(before)
 
 
-def contribution_pareto(scope: DashboardScope, start: datetime.date, end: datetime.date):
-    """Customers ranked by contribution over the months of the range, in 100 buckets of
-    equal head-count: the curve of cumulative share, and the top 20 %'s share."""
-    months = (start.replace(day=1), end.replace(day=1))
-    placeholders = ", ".join(["%s"] * len(scope.branch_ids)) or "NULL"
-    sql = f"""
-        SELECT bucket, SUM(total), COUNT(*) FROM (
-            SELECT NTILE(100) OVER (ORDER BY total DESC) AS bucket, total FROM (
-                SELECT customer_id, SUM(contribution) AS total FROM analytics_customermonth
-                WHERE month >= %s AND month <= %s AND branch_id IN ({placeholders})
-                GROUP BY customer_id
-            ) per_customer WHERE total > 0
-        ) ranked GROUP BY bucket ORDER BY bucket
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*months, *scope.branch_ids])
-        buckets = [(bucket, Decimal(str(total))) for bucket, total, _count in cursor.fetchall()]
-    grand = sum((total for _, total in buckets), Decimal("0"))
-    curve, running = [], Decimal("0")
-    for bucket, total in buckets:
-        running += total
-        curve.append((bucket, running / grand if grand else Decimal("0")))
+def contribution_pareto(scope: DashboardScope, month: datetime.date) -> dict:
+    """The month's curve of cumulative contribution share against the share of customers,
+    best first, and the top 20 %'s share (precomputed by the metrics step)."""
+    scope_key = 0 if scope.company else scope.branch_ids[0]
+    curve = list(
+        ContributionPareto.objects.filter(month=month.replace(day=1), scope=scope_key)
+        .order_by("bucket")
+        .values_list("bucket", "cumulative_share")
+    )
     top = next((share for bucket, share in curve if bucket == 20), None)
     percent = round(top * 100, 1) if top is not None else None
-    return {"curve": curve, "top20_share": top, "top20_percent": percent, "total": grand}
+    return {"curve": curve, "top20_share": top, "top20_percent": percent}
 
 
 def broker_performance(scope: DashboardScope, start: datetime.date, end: datetime.date):

@@ -15,6 +15,7 @@ from analytics.models import (
     BranchMonth,
     BrokerDay,
     BrokerMonth,
+    ContributionPareto,
     CustomerDay,
     CustomerMonth,
 )
@@ -211,6 +212,28 @@ ON CONFLICT (business_date, branch_id) DO UPDATE SET
 """
 
 
+PARETO_SQL = """
+INSERT INTO analytics_contributionpareto (month, scope, bucket, cumulative_share)
+SELECT {month}, scope, bucket,
+       ROUND(SUM(SUM(total)) OVER (PARTITION BY scope ORDER BY bucket) * 1.0
+             / SUM(SUM(total)) OVER (PARTITION BY scope), 4)
+FROM (
+    SELECT {scope} AS scope, contribution AS total,
+           NTILE(100) OVER (PARTITION BY {scope} ORDER BY contribution DESC) AS bucket
+    FROM analytics_customermonth WHERE month = {month} AND contribution > 0
+) ranked
+GROUP BY scope, bucket
+"""
+
+
+def _pareto(month: datetime.date) -> None:
+    """The month's contribution curve for the company (scope 0) and every branch."""
+    ContributionPareto.objects.filter(month=month).delete()
+    with connection.cursor() as cursor:
+        for scope in ("0", "branch_id"):
+            cursor.execute(PARETO_SQL.format(month=_date_sql(month), scope=scope))
+
+
 def _accounts(day: datetime.date) -> None:
     """Account counts per branch for the day (every branch, even one without metrics)."""
     zeros = ("customers", "active_customers", *SUMMED)
@@ -321,6 +344,7 @@ def metrics_compute_month(*, month: datetime.date) -> int:
         cursor.execute(sql)
         rows = cursor.rowcount
     _rollups(period="month", value=month, daily=False)
+    _pareto(month)
     return rows
 
 

@@ -20,6 +20,7 @@ from .forms import DateRangeForm
 from .tables import BrokerPerformanceTable
 
 DEFAULT_DAYS = 60
+BROKERS_PER_PAGE = 25
 
 
 def dashboard(request):
@@ -39,14 +40,14 @@ def dashboard(request):
         return _brokers_csv(request, brokers, start, end)
     series = sel.daily_series(scope, start, end)
     table = BrokerPerformanceTable(brokers)
-    RequestConfig(request, paginate=False).configure(table)
+    RequestConfig(request, paginate={"per_page": BROKERS_PER_PAGE}).configure(table)
     context.update(
         start=start,
         end=end,
         series=series,
         comparison=sel.period_comparison(scope, end.replace(day=1)),
         accounts=sel.accounts_summary(scope, start, end),
-        pareto=sel.contribution_pareto(scope, start, end),
+        pareto=sel.contribution_pareto(scope, end),
         table=table,
     )
     if series:

@@ -17,6 +17,7 @@ from analytics.models import (
     BranchMonth,
     BrokerDay,
     BrokerMonth,
+    ContributionPareto,
     CustomerDay,
     CustomerMonth,
 )
@@ -171,3 +172,17 @@ def test_recomputing_a_day_replaces_its_rollups(tmp_path):
     metrics_compute_day(day=MARCH_6)
     assert BranchDay.objects.count() == 1
     assert BrokerDay.objects.count() == 2
+
+
+def test_it_precomputes_the_contribution_pareto_of_a_month(tmp_path):
+    load(tmp_path, MARCH_6)
+    metrics_compute_missing()
+    company = list(
+        ContributionPareto.objects.filter(scope=0)
+        .order_by("bucket")
+        .values_list("bucket", "cumulative_share")
+    )
+    # Two customers: C001 brings 41.04 of the 45.92 in March.
+    assert company == [(1, Decimal("0.8937")), (2, Decimal("1.0000"))]
+    branch = BranchDay.objects.get().branch_id
+    assert ContributionPareto.objects.filter(scope=branch).count() == 2
