@@ -138,14 +138,10 @@ def accounts_summary(scope: DashboardScope, start: datetime.date, end: datetime.
         frozen_or_lost=Sum("accounts_frozen_or_lost"),
     )
     active = (
-        CustomerMonth.objects.filter(
-            branch_id__in=scope.branch_ids,
-            trade_count__gt=0,
-            month__range=(start.replace(day=1), end.replace(day=1)),
-        )
-        .values("customer_id")
-        .distinct()
-        .count()
+        BranchMonth.objects.filter(
+            branch_id__in=scope.branch_ids, month=end.replace(day=1)
+        ).aggregate(active=Sum("active_customers"))["active"]
+        or 0
     )
     return {"opened": opened, "active": active, **at_end}
 
