@@ -24,6 +24,10 @@ class CustomerMetricsBase(models.Model):
     net_inflow = models.DecimalField(_("net inflow"), **MONEY)
     trade_volume = models.DecimalField(_("trading volume"), **MONEY)
     trade_count = models.PositiveIntegerField(_("trades"), default=0)
+    # Trading volume over assets (the day's total assets; the month's daily average).
+    turnover = models.DecimalField(
+        _("turnover"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
     commission = models.DecimalField(_("gross commission"), **MONEY)
     net_commission = models.DecimalField(_("net commission"), **MONEY)
     interest_base = models.DecimalField(_("interest accumulation"), **MONEY)

@@ -27,12 +27,14 @@ INSERT INTO analytics_customerday (
     business_date, customer_id, branch_id, manager_id, cash, market_value, collateral, debt,
     total_assets, net_assets, net_inflow, trade_volume, trade_count, commission,
     net_commission, interest_base, interest_income, margin_interest, contribution,
-    volume_internet, volume_mobile, volume_phone, volume_counter)
+    volume_internet, volume_mobile, volume_phone, volume_counter, turnover)
 SELECT {day}, id, branch_id, manager_id, cash, market_value, collateral, debt,
        cash + market_value, cash + market_value - debt, net_inflow, trade_volume, trade_count,
        commission, net_commission, cash, interest_income, margin_interest,
        net_commission + interest_income + margin_interest,
-       volume_internet, volume_mobile, volume_phone, volume_counter
+       volume_internet, volume_mobile, volume_phone, volume_counter,
+       CASE WHEN cash + market_value > 0
+            THEN ROUND(trade_volume * 1.0 / (cash + market_value), 4) END
 FROM (
     SELECT c.id, c.branch_id, c.manager_id,
            COALESCE(b.cash, 0) AS cash,
@@ -343,6 +345,13 @@ def metrics_compute_month(*, month: datetime.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.rowcount
+    with connection.cursor() as cursor:
+        # A literal 1.0 keeps SQLite from dividing integers.
+        cursor.execute(
+            "UPDATE analytics_customermonth SET turnover = "
+            "ROUND(trade_volume * 1.0 / average_assets, 4) "
+            f"WHERE month = {_date_sql(month)} AND average_assets > 0"
+        )
     _rollups(period="month", value=month, daily=False)
     _pareto(month)
     return rows

@@ -65,6 +65,7 @@ def test_it_computes_a_customers_day_by_the_documented_formulas(tmp_path):
     assert c1.net_inflow == Decimal("200000.00")
     assert c1.trade_volume == Decimal("150000.00")
     assert c1.trade_count == 1
+    assert c1.turnover == Decimal("0.6000")  # 150,000 traded over 250,000 of assets
     assert c1.commission == Decimal("37.50")
     assert c1.net_commission == Decimal("29.38")  # 37.50 - 5.12 - 3.00
     assert c1.interest_base == Decimal("100000.00")
@@ -119,6 +120,11 @@ def test_it_rolls_a_month_up_over_natural_days(tmp_path):
     assert month.interest_income == Decimal("11.99")  # 3.33 x 3 + 2.00
     assert month.margin_interest == Decimal("33.32")  # 8.33 x 4
     assert month.contribution == Decimal("104.07")
+    assert (month.trade_volume, month.average_assets) == (
+        Decimal("300000.00"),
+        Decimal("240000.00"),
+    )
+    assert month.turnover == Decimal("1.2500")  # 300,000 traded over 240,000 average assets
 
 
 def test_a_late_day_recomputes_its_day_and_month(tmp_path):
