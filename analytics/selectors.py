@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 
 from analytics.models import (
     BranchDay,
@@ -250,3 +250,31 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
         {**row, "contacts": contacts.get(staff_id, 0), "tasks_done": done.get(staff_id, 0)}
         for staff_id, row in books.items()
     ]
+
+
+def group_rollup(scope: DashboardScope, month: datetime.date) -> list[dict]:
+    """The month by region (head office) or by team (a branch manager), summed from the
+    branch and broker month roll-ups; each row links to its customers."""
+    month = month.replace(day=1)
+    sums = {
+        "customers": Sum("customers"),
+        "average_assets": Sum("average_assets"),
+        "net_inflow": Sum("net_inflow"),
+        "net_commission": Sum("net_commission"),
+        "contribution": Sum("contribution"),
+    }
+    if scope.company:
+        rows = (
+            BranchMonth.objects.filter(branch_id__in=scope.branch_ids, month=month)
+            .values(group=F("branch__region"))
+            .annotate(**sums)
+            .order_by("-contribution")
+        )
+    else:
+        rows = (
+            BrokerMonth.objects.filter(branch_id__in=scope.branch_ids, month=month)
+            .values(group=F("manager__team__name"))
+            .annotate(**sums)
+            .order_by("-contribution")
+        )
+    return list(rows)

@@ -47,6 +47,7 @@ def dashboard(request):
         series=series,
         comparison=sel.period_comparison(scope, end.replace(day=1)),
         accounts=sel.accounts_summary(scope, start, end),
+        groups=sel.group_rollup(scope, end),
         pareto=sel.contribution_pareto(scope, end),
         table=table,
     )

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from analytics.selectors import accounts_summary, daily_series, dashboard_scope
+from analytics.selectors import accounts_summary, daily_series, dashboard_scope, group_rollup
 from crm.models import AuditEntry, Role
 from customers.services import counter_day_import
 from tests.crm.factories import StaffFactory
@@ -92,3 +92,15 @@ def test_it_renders_in_a_bounded_number_of_queries(client, metrics, django_asser
     client.force_login(metrics.head_office.user)
     with django_assert_max_num_queries(20):
         assert client.get("/dashboards/").status_code == 200
+
+
+def test_it_rolls_the_month_up_by_team_for_a_branch_and_by_region_for_the_company(metrics):
+    month = datetime.date(2026, 3, 1)
+    teams = {
+        row["group"]: row
+        for row in group_rollup(dashboard_scope(metrics.branch_manager.user), month)
+    }
+    assert teams["财富一组"]["contribution"] == Decimal("41.04")  # S01's team (base_day)
+    assert teams[None]["contribution"] == Decimal("4.88")  # S02 has no team
+    regions = group_rollup(dashboard_scope(metrics.head_office.user), month)
+    assert [(r["group"], r["contribution"]) for r in regions] == [("浙江", Decimal("45.92"))]
