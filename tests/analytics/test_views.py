@@ -104,3 +104,14 @@ def test_it_rolls_the_month_up_by_team_for_a_branch_and_by_region_for_the_compan
     assert teams[None]["contribution"] == Decimal("4.88")  # S02 has no team
     regions = group_rollup(dashboard_scope(metrics.head_office.user), month)
     assert [(r["group"], r["contribution"]) for r in regions] == [("浙江", Decimal("45.92"))]
+
+
+def test_a_broker_row_drills_down_to_exactly_that_brokers_customers(client, metrics):
+    from crm.models import Staff
+
+    body = dashboard(client, metrics.branch_manager.user).content.decode()
+    manager = Staff.objects.get(staff_code="S01")
+    link = f"/customers/?manager={manager.pk}"
+    assert link in body
+    listed = client.get(link).content.decode()
+    assert "C001" in listed and "C002" not in listed  # C002 is served by S02
