@@ -118,17 +118,20 @@ def revenue_mix_figure(series: list[dict]) -> go.Figure:
     return _layout(figure, height=260)
 
 
-def pareto_figure(pareto: dict) -> go.Figure:
-    """Cumulative share of contribution against the share of customers, best first."""
-    x = [bucket for bucket, _share in pareto["curve"]]
-    y = [float(share) * 100 for _bucket, share in pareto["curve"]]
+def pareto_figure(pareto: dict, *, drill_url: str) -> go.Figure:
+    """Cumulative share of contribution against the share of customers, best first; a click
+    on a point opens the customers of that top share."""
+    x = [float(percent) for percent, _share in pareto["curve"]]
+    y = [float(share) * 100 for _percent, share in pareto["curve"]]
     figure = go.Figure(
         go.Scatter(
             x=x,
             y=y,
-            mode="lines",
+            mode="lines+markers",
+            marker={"size": 4},
             fill="tozeroy",
             name=_("Cumulative contribution"),
+            customdata=[f"{drill_url}&top={max(1, round(p))}" for p in x],
             line={"color": COLOURS["net_commission"]},
         )
     )
@@ -155,8 +158,9 @@ def branch_volume_figure(rows: list[dict], *, drill_url: str) -> go.Figure:
     return _layout(figure, height=320)
 
 
-def channel_mix_figure(series: list[dict]) -> go.Figure:
-    """Share of buy and sell volume by order channel over the range."""
+def channel_mix_figure(series: list[dict], *, drill_url: str | None) -> go.Figure:
+    """Share of buy and sell volume by order channel over the range; with `drill_url`, a
+    click on a slice opens the customers who traded through that channel."""
     labels = {
         "volume_mobile": _("Mobile"),
         "volume_internet": _("Internet"),
@@ -164,12 +168,14 @@ def channel_mix_figure(series: list[dict]) -> go.Figure:
         "volume_counter": _("Counter"),
     }
     values = [float(sum(row[key] or 0 for row in series)) for key in labels]
+    channels = [key.removeprefix("volume_") for key in labels]
     figure = go.Figure(
         go.Pie(
             labels=list(labels.values()),
             values=values,
             hole=0.45,
             sort=False,
+            customdata=[f"{drill_url}&channel={c}" for c in channels] if drill_url else None,
             marker={"colors": ["#0b5cab", "#7fb3e6", "#f0a202", "#8c8c8c"]},
         )
     )

@@ -191,6 +191,11 @@ class ContributionPareto(models.Model):
     scope = models.BigIntegerField(_("branch id, or 0 for the company"))
     bucket = models.PositiveSmallIntegerField(_("percentile bucket"))
     cumulative_share = models.DecimalField(_("cumulative share"), max_digits=7, decimal_places=4)
+    # The smallest contribution within the bucket: the customers of the top N % are those
+    # contributing at least bucket N's minimum (the dashboard's drill-down).
+    min_contribution = models.DecimalField(
+        _("smallest contribution in the bucket"), max_digits=20, decimal_places=2, default=0
+    )
 
     class Meta:
         verbose_name = _("contribution Pareto bucket")

@@ -23,6 +23,7 @@ from crm.models import Branch, Role
 from crm.scoping import reach_of
 from crm.selectors import role_of
 from customers.models import Interaction, Task, TaskStatus
+from customers.selectors.lists import customer_list_for_user
 
 RANK_SQL = """
 SELECT COUNT(*), SUM(CASE WHEN total > %s THEN 1 ELSE 0 END)
@@ -203,16 +204,40 @@ def _change(now, before):
 
 def contribution_pareto(scope: DashboardScope, month: datetime.date) -> dict:
     """The month's curve of cumulative contribution share against the share of customers,
-    best first, and the top 20 %'s share (precomputed by the metrics step)."""
-    scope_key = 0 if scope.company else scope.branch_ids[0]
-    curve = list(
-        ContributionPareto.objects.filter(month=month.replace(day=1), scope=scope_key)
+    best first, and the top 20 %'s share (precomputed by the metrics step). With fewer
+    than 100 customers each bucket is one customer, so shares are computed from the count
+    of buckets."""
+    rows = list(
+        ContributionPareto.objects.filter(month=month.replace(day=1), scope=_scope_key(scope))
         .order_by("bucket")
         .values_list("bucket", "cumulative_share")
     )
-    top = next((share for bucket, share in curve if bucket == 20), None)
+    buckets = len(rows)
+    curve = [(Decimal(bucket * 100) / buckets, share) for bucket, share in rows]
+    top = _share_at(curve, Decimal(20))
     percent = round(top * 100, 1) if top is not None else None
     return {"curve": curve, "top20_share": top, "top20_percent": percent}
+
+
+def _scope_key(scope: DashboardScope) -> int:
+    return 0 if scope.company else scope.branch_ids[0]
+
+
+def _share_at(curve: list[tuple], percent: Decimal):
+    """The cumulative share reached by the best `percent` % of customers."""
+    reached = [share for x, share in curve if x <= percent]
+    return reached[-1] if reached else None
+
+
+def _bucket_for(scope: DashboardScope, month: datetime.date, percent: int):
+    """The Pareto bucket that ends the best `percent` % of customers of the month."""
+    buckets = ContributionPareto.objects.filter(month=month, scope=_scope_key(scope)).count()
+    if not buckets:
+        return None
+    number = max(1, int(percent * buckets / 100))
+    return ContributionPareto.objects.filter(
+        month=month, scope=_scope_key(scope), bucket=number
+    ).first()
 
 
 def broker_performance(scope: DashboardScope, start: datetime.date, end: datetime.date):
@@ -278,3 +303,39 @@ def group_rollup(scope: DashboardScope, month: datetime.date) -> list[dict]:
             .order_by("-contribution")
         )
     return list(rows)
+
+
+CHANNEL_VOLUMES = {
+    "internet": "volume_internet",
+    "mobile": "volume_mobile",
+    "phone": "volume_phone",
+    "counter": "volume_counter",
+}
+
+
+def customers_behind(
+    user,
+    scope: DashboardScope,
+    *,
+    month: datetime.date,
+    since: datetime.date | None = None,
+    top: int | None = None,
+    channel: str | None = None,
+):
+    """The customers behind a dashboard number, through the customer list's scoped
+    queryset: the month's top `top` % by contribution, or those who traded via `channel`
+    in the months from `since` to `month`."""
+    month = month.replace(day=1)
+    since = (since or month).replace(day=1)
+    rows = CustomerMonth.objects.filter(month__range=(since, month), branch_id__in=scope.branch_ids)
+    if top is not None:
+        rows = rows.filter(month=month)
+        bucket = _bucket_for(scope, month, top)
+        if bucket is None:
+            return customer_list_for_user(user).none()
+        # Half a fen of slack: SQLite keeps the sums as doubles (41.04 may be 41.0400000001).
+        floor = bucket.min_contribution - Decimal("0.005")
+        rows = rows.filter(contribution__gte=floor, contribution__gt=0)
+    if channel is not None:
+        rows = rows.filter(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
+    return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))

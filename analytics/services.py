@@ -215,10 +215,12 @@ ON CONFLICT (business_date, branch_id) DO UPDATE SET
 
 
 PARETO_SQL = """
-INSERT INTO analytics_contributionpareto (month, scope, bucket, cumulative_share)
+INSERT INTO analytics_contributionpareto (
+    month, scope, bucket, cumulative_share, min_contribution)
 SELECT {month}, scope, bucket,
        ROUND(SUM(SUM(total)) OVER (PARTITION BY scope ORDER BY bucket) * 1.0
-             / SUM(SUM(total)) OVER (PARTITION BY scope), 4)
+             / SUM(SUM(total)) OVER (PARTITION BY scope), 4),
+       MIN(total)
 FROM (
     SELECT {scope} AS scope, contribution AS total,
            NTILE(100) OVER (PARTITION BY {scope} ORDER BY contribution DESC) AS bucket

@@ -4,4 +4,7 @@ from . import views
 
 app_name = "analytics"
 
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("customers/", views.DrilldownView.as_view(), name="drilldown"),
+]

@@ -4,15 +4,18 @@ comparison), from the pre-aggregated metrics; every figure is scoped by dashboar
 import csv
 import datetime
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
+from django.views.generic import TemplateView
+from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from crm.csvsafe import csv_safe
 from crm.services import audit_record
 from customers.charts import figure_html
+from customers.models import Channel
+from customers.tables import CustomerTable
 
 from . import charts
 from . import selectors as sel
@@ -56,10 +59,19 @@ def dashboard(request):
             assets_chart=figure_html(charts.assets_and_inflow_figure(series)),
             revenue_chart=figure_html(charts.revenue_figure(series)),
             mix_chart=figure_html(charts.revenue_mix_figure(series)),
-            channel_chart=figure_html(charts.channel_mix_figure(series)),
+            channel_chart=figure_html(
+                charts.channel_mix_figure(
+                    series,
+                    drill_url=reverse("analytics:drilldown")
+                    + f"?month={end.replace(day=1)}&since={start.replace(day=1)}",
+                )
+            ),
         )
+    drill = reverse("analytics:drilldown") + f"?month={end.replace(day=1)}"
     if context["pareto"]["curve"]:
-        context["pareto_chart"] = figure_html(charts.pareto_figure(context["pareto"]))
+        context["pareto_chart"] = figure_html(
+            charts.pareto_figure(context["pareto"], drill_url=drill)
+        )
     if scope.company:
         branches = sel.branch_comparison(scope, start, end)
         context["branch_chart"] = figure_html(
@@ -112,3 +124,44 @@ def _brokers_csv(request, brokers, start, end):
         details={"start": str(start), "end": str(end), "rows": len(brokers)},
     )
     return response
+
+
+class DrilldownView(SingleTableMixin, TemplateView):
+    """The customers behind a number of the dashboard (a Pareto point, a channel slice)."""
+
+    template_name = "analytics/drilldown.html"
+    table_class = CustomerTable
+    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
+
+    def get_table_data(self):
+        scope = sel.dashboard_scope(self.request.user)
+        params = self.request.GET
+        try:
+            self.month = datetime.date.fromisoformat(params.get("month", ""))
+            top = int(params["top"]) if params.get("top") else None
+        except ValueError as error:
+            raise Http404(_("No such figure.")) from error
+        channel = params.get("channel") or None
+        if (top is None) == (channel is None) or channel not in (None, *sel.CHANNEL_VOLUMES):
+            raise Http404(_("No such figure."))
+        since = params.get("since")
+        self.since = datetime.date.fromisoformat(since) if since and channel else self.month
+        self.top, self.channel = top, channel
+        return sel.customers_behind(
+            self.request.user,
+            scope,
+            month=self.month,
+            since=self.since,
+            top=top,
+            channel=channel,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            month=self.month,
+            since=self.since,
+            top=self.top,
+            channel_label=Channel(self.channel).label if self.channel else "",
+        )
+        return context

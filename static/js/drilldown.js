@@ -5,8 +5,10 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!chart.on) { return; }
     chart.on("plotly_click", function (event) {
       var point = event.points && event.points[0];
-      if (point && typeof point.customdata === "string" && point.customdata.charAt(0) === "/") {
-        window.location.href = point.customdata;
+      var target = point && point.customdata;
+      if (Array.isArray(target)) { target = target[0]; }  // pie slices hand over an array
+      if (typeof target === "string" && target.charAt(0) === "/") {
+        window.location.href = target;
       }
     });
   });

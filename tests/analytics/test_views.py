@@ -115,3 +115,34 @@ def test_a_broker_row_drills_down_to_exactly_that_brokers_customers(client, metr
     assert link in body
     listed = client.get(link).content.decode()
     assert "C001" in listed and "C002" not in listed  # C002 is served by S02
+
+
+def test_a_pareto_point_drills_down_to_the_top_customers(client, metrics):
+    client.force_login(metrics.branch_manager.user)
+    # Two customers: the best 50 % is C001 alone.
+    body = client.get("/dashboards/customers/", {"month": "2026-03-01", "top": 50}).content
+    assert b"C001" in body and b"C002" not in body
+    everyone = client.get("/dashboards/customers/", {"month": "2026-03-01", "top": 100}).content
+    assert b"C001" in everyone and b"C002" in everyone
+
+
+def test_a_channel_slice_drills_down_to_the_customers_who_used_it(client, metrics):
+    client.force_login(metrics.head_office.user)
+    mobile = client.get(
+        "/dashboards/customers/", {"month": "2026-03-01", "channel": "mobile"}
+    ).content
+    assert b"C001" in mobile and b"C002" not in mobile  # C002 traded on the internet
+
+
+def test_the_drill_down_is_scoped_and_refuses_nonsense(client, metrics):
+    other = StaffFactory(user__username="bm-b2", role=Role.BRANCH_MANAGER, branch=metrics.branch_b)
+    client.force_login(other.user)
+    body = client.get("/dashboards/customers/", {"month": "2026-03-01", "top": 100}).content
+    assert b"C001" not in body
+    client.force_login(metrics.broker.user)
+    assert (
+        client.get("/dashboards/customers/", {"month": "2026-03-01", "top": 100}).status_code == 403
+    )
+    client.force_login(metrics.head_office.user)
+    assert client.get("/dashboards/customers/", {"month": "x", "top": 1}).status_code == 404
+    assert client.get("/dashboards/customers/", {"month": "2026-03-01"}).status_code == 404
