@@ -45,8 +45,9 @@ def _layout(figure: go.Figure, *, height: int = 280) -> go.Figure:
     return figure
 
 
-def assets_and_inflow_figure(series: list[dict]) -> go.Figure:
-    """Assets under management (line) and daily net inflow (bars, right axis)."""
+def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> go.Figure:
+    """Assets under management (line) and daily net inflow (bars, right axis); a click on
+    a bar opens the customers who moved money that day."""
     days = [row["business_date"] for row in series]
     figure = go.Figure()
     figure.add_trace(
@@ -63,6 +64,7 @@ def assets_and_inflow_figure(series: list[dict]) -> go.Figure:
             y=[float(row["net_inflow"]) for row in series],
             name=_("Net inflow"),
             marker_color=[("#1f7a4d" if row["net_inflow"] >= 0 else "#b42318") for row in series],
+            customdata=[f"{drill_url}?day={day}&figure=inflow" for day in days],
             yaxis="y2",
             opacity=0.6,
         )
@@ -74,8 +76,9 @@ def assets_and_inflow_figure(series: list[dict]) -> go.Figure:
     return _layout(figure)
 
 
-def revenue_figure(series: list[dict]) -> go.Figure:
-    """Daily revenue by source, stacked, with gross commission as a line."""
+def revenue_figure(series: list[dict], *, drill_url: str) -> go.Figure:
+    """Daily revenue by source, stacked, with gross commission as a line; a click on a bar
+    opens the customers who brought revenue that day."""
     days = [row["business_date"] for row in series]
     names = {
         "net_commission": _("Net commission"),
@@ -85,7 +88,11 @@ def revenue_figure(series: list[dict]) -> go.Figure:
     figure = go.Figure(
         [
             go.Bar(
-                x=days, y=[float(row[key]) for row in series], name=name, marker_color=COLOURS[key]
+                x=days,
+                y=[float(row[key]) for row in series],
+                name=name,
+                marker_color=COLOURS[key],
+                customdata=[f"{drill_url}?day={day}&figure=revenue" for day in days],
             )
             for key, name in names.items()
         ]

@@ -17,6 +17,7 @@ from analytics.models import (
     BranchMonth,
     BrokerMonth,
     ContributionPareto,
+    CustomerDay,
     CustomerMonth,
 )
 from crm.models import Branch, Role
@@ -338,4 +339,19 @@ def customers_behind(
         rows = rows.filter(contribution__gte=floor, contribution__gt=0)
     if channel is not None:
         rows = rows.filter(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
+    return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))
+
+
+DAY_FIGURES = {
+    "inflow": ~Q(net_inflow=0),
+    "revenue": Q(contribution__gt=0),
+}
+
+
+def customers_behind_day(user, scope: DashboardScope, *, day: datetime.date, figure: str):
+    """The customers behind one bar of a daily chart: those with a net inflow that day, or
+    those who brought revenue that day."""
+    rows = CustomerDay.objects.filter(
+        DAY_FIGURES[figure], business_date=day, branch_id__in=scope.branch_ids
+    )
     return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))

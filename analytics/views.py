@@ -56,8 +56,12 @@ def dashboard(request):
     )
     if series:
         context.update(
-            assets_chart=figure_html(charts.assets_and_inflow_figure(series)),
-            revenue_chart=figure_html(charts.revenue_figure(series)),
+            assets_chart=figure_html(
+                charts.assets_and_inflow_figure(series, drill_url=reverse("analytics:drilldown"))
+            ),
+            revenue_chart=figure_html(
+                charts.revenue_figure(series, drill_url=reverse("analytics:drilldown"))
+            ),
             mix_chart=figure_html(charts.revenue_mix_figure(series)),
             channel_chart=figure_html(
                 charts.channel_mix_figure(
@@ -136,6 +140,9 @@ class DrilldownView(SingleTableMixin, TemplateView):
     def get_table_data(self):
         scope = sel.dashboard_scope(self.request.user)
         params = self.request.GET
+        self.day = self.figure = None
+        if params.get("day"):
+            return self._day_figure(scope, params)
         try:
             self.month = datetime.date.fromisoformat(params.get("month", ""))
             top = int(params["top"]) if params.get("top") else None
@@ -156,8 +163,20 @@ class DrilldownView(SingleTableMixin, TemplateView):
             channel=channel,
         )
 
+    def _day_figure(self, scope, params):
+        try:
+            self.day = datetime.date.fromisoformat(params["day"])
+        except ValueError as error:
+            raise Http404(_("No such figure.")) from error
+        self.figure = params.get("figure")
+        if self.figure not in sel.DAY_FIGURES:
+            raise Http404(_("No such figure."))
+        self.month = self.since = self.top = self.channel = None
+        return sel.customers_behind_day(self.request.user, scope, day=self.day, figure=self.figure)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context.update(day=self.day, figure=self.figure)
         context.update(
             month=self.month,
             since=self.since,

@@ -146,3 +146,17 @@ def test_the_drill_down_is_scoped_and_refuses_nonsense(client, metrics):
     client.force_login(metrics.head_office.user)
     assert client.get("/dashboards/customers/", {"month": "x", "top": 1}).status_code == 404
     assert client.get("/dashboards/customers/", {"month": "2026-03-01"}).status_code == 404
+
+
+def test_a_daily_bar_drills_down_to_the_customers_behind_it(client, metrics):
+    client.force_login(metrics.branch_manager.user)
+    inflow = client.get("/dashboards/customers/", {"day": "2026-03-02", "figure": "inflow"})
+    assert b"C001" in inflow.content and b"C002" not in inflow.content  # only C001 moved money
+    revenue = client.get("/dashboards/customers/", {"day": "2026-03-02", "figure": "revenue"})
+    assert b"C001" in revenue.content and b"C002" in revenue.content
+    nothing = client.get("/dashboards/customers/", {"day": "2026-03-03", "figure": "revenue"})
+    assert b"C001" not in nothing.content
+    assert (
+        client.get("/dashboards/customers/", {"day": "2026-03-02", "figure": "x"}).status_code
+        == 404
+    )
