@@ -21,6 +21,7 @@ from analytics.models import (
 )
 from crm.locks import nightly_lock_acquire
 from customers.models import DailyBalance, ImportRun, RunStatus
+from customers.services.figures import DAY_ASSET_JOINS
 
 DAY_SQL = """
 INSERT INTO analytics_customerday (
@@ -51,24 +52,7 @@ FROM (
            ROUND(COALESCE(b.cash, 0) * {spread} / 360, 2) AS interest_income,
            ROUND(COALESCE(cr.financing, 0) * {margin_rate} / 360, 2) AS margin_interest
     FROM customers_customer c
-    LEFT JOIN (
-        SELECT a.customer_id, SUM(x.balance) AS cash
-        FROM customers_dailybalance x JOIN customers_capitalaccount a ON a.id = x.account_id
-        WHERE x.business_date = {day} AND x.currency = 'CNY' GROUP BY a.customer_id
-    ) b ON b.customer_id = c.id
-    LEFT JOIN (
-        SELECT a.customer_id, SUM(x.market_value) AS market_value
-        FROM customers_dailyposition x JOIN customers_capitalaccount a ON a.id = x.account_id
-        WHERE x.business_date = {day} GROUP BY a.customer_id
-    ) p ON p.customer_id = c.id
-    LEFT JOIN (
-        SELECT a.customer_id, SUM(x.collateral_value) AS collateral,
-               SUM(x.financing_debt) AS financing,
-               SUM(x.financing_debt + x.lending_debt + x.accrued_interest) AS debt
-        FROM customers_dailycredit x JOIN customers_capitalaccount a ON a.id = x.account_id
-        WHERE x.business_date = {day} GROUP BY a.customer_id
-    ) cr ON cr.customer_id = c.id
-    LEFT JOIN (
+{assets}    LEFT JOIN (
         SELECT a.customer_id, SUM(x.amount) AS net_inflow
         FROM customers_cashflow x JOIN customers_capitalaccount a ON a.id = x.account_id
         WHERE x.flow_date = {day} AND x.biz_type IN ('BANK_IN', 'BANK_OUT')
@@ -266,6 +250,7 @@ def metrics_compute_day(*, day: datetime.date) -> int:
     nightly_lock_acquire()
     CustomerDay.objects.filter(business_date=day).delete()
     sql = DAY_SQL.format(
+        assets=DAY_ASSET_JOINS.format(day=_date_sql(day)),
         day=_date_sql(day),
         channels=CHANNEL_SUMS,
         spread=_rate("INTEREST_SPREAD_ANNUAL", "0.012"),

@@ -10,6 +10,29 @@ import datetime
 
 from django.db import connection, transaction
 
+# A customer's cash (b.cash), market value (p.market_value) and credit account
+# (cr.collateral, cr.financing, cr.debt) on {day}: the one definition of a day's assets,
+# shared with the metrics step (analytics/services.py).
+DAY_ASSET_JOINS = """
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.balance) AS cash
+        FROM customers_dailybalance x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.business_date = {day} AND x.currency = 'CNY' GROUP BY a.customer_id
+    ) b ON b.customer_id = c.id
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.market_value) AS market_value
+        FROM customers_dailyposition x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.business_date = {day} GROUP BY a.customer_id
+    ) p ON p.customer_id = c.id
+    LEFT JOIN (
+        SELECT a.customer_id, SUM(x.collateral_value) AS collateral,
+               SUM(x.financing_debt) AS financing,
+               SUM(x.financing_debt + x.lending_debt + x.accrued_interest) AS debt
+        FROM customers_dailycredit x JOIN customers_capitalaccount a ON a.id = x.account_id
+        WHERE x.business_date = {day} GROUP BY a.customer_id
+    ) cr ON cr.customer_id = c.id
+"""
+
 REFRESH = """
 INSERT INTO customers_customerfigures (
     customer_id, as_of, cash, market_value, liabilities, total_assets, net_assets,
@@ -26,23 +49,7 @@ FROM (
            COALESCE(cr.debt, 0) AS liabilities,
            t.last_trade_date
     FROM customers_customer c
-    LEFT JOIN (
-        SELECT a.customer_id, SUM(x.balance) AS cash
-        FROM customers_dailybalance x JOIN customers_capitalaccount a ON a.id = x.account_id
-        WHERE x.business_date = {day} AND x.currency = 'CNY' GROUP BY a.customer_id
-    ) b ON b.customer_id = c.id
-    LEFT JOIN (
-        SELECT a.customer_id, SUM(x.market_value) AS market_value
-        FROM customers_dailyposition x JOIN customers_capitalaccount a ON a.id = x.account_id
-        WHERE x.business_date = {day} GROUP BY a.customer_id
-    ) p ON p.customer_id = c.id
-    LEFT JOIN (
-        SELECT a.customer_id,
-               SUM(x.financing_debt + x.lending_debt + x.accrued_interest) AS debt
-        FROM customers_dailycredit x JOIN customers_capitalaccount a ON a.id = x.account_id
-        WHERE x.business_date = {day} GROUP BY a.customer_id
-    ) cr ON cr.customer_id = c.id
-    LEFT JOIN (
+{assets}    LEFT JOIN (
         SELECT a.customer_id, MAX(x.trade_date) AS last_trade_date
         FROM customers_trade x JOIN customers_capitalaccount a ON a.id = x.account_id
         WHERE {trades} GROUP BY a.customer_id
@@ -69,5 +76,6 @@ def customer_figures_refresh(*, day: datetime.date, full_history: bool = False) 
     day_sql = f"CAST({literal} AS date)" if connection.vendor == "postgresql" else literal
     trades = f"x.trade_date <= {day_sql}" if full_history else f"x.trade_date = {day_sql}"
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH.format(day=day_sql, trades=trades))
+        assets = DAY_ASSET_JOINS.format(day=day_sql)
+        cursor.execute(REFRESH.format(day=day_sql, trades=trades, assets=assets))
         return cursor.rowcount
