@@ -28,6 +28,7 @@ demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py import_counter .data/demo-exports
 	$(BIN)/python manage.py compute_metrics
 	$(BIN)/python manage.py demo_users
+	$(BIN)/python manage.py demo_activity
 	$(MAKE) serve
 
 serve: $(INSTALLED)

@@ -47,3 +47,18 @@ def test_it_gives_the_same_links_when_run_again(org):
     call_command("demo_users")
     again = dict(Staff.objects.filter(user__isnull=False).values_list("user__username", "pk"))
     assert first == again
+
+
+def test_demo_activity_logs_contacts_and_requests_once(org):
+    from customers.models import Interaction, ServiceRequest, Task
+
+    call_command("demo_users")
+    broker = Staff.objects.get(user__username="demo-broker")
+    CustomerFactory.create_batch(6, branch=broker.branch, manager=broker)
+    call_command("demo_activity")
+    assert Interaction.objects.filter(staff=broker).count() >= 6
+    assert ServiceRequest.objects.filter(assignee=broker).count() == 4
+    assert Task.objects.filter(assignee=broker).exists()
+    before = Interaction.objects.count()
+    call_command("demo_activity")
+    assert Interaction.objects.count() == before
