@@ -20,6 +20,7 @@ from analytics.models import (
     CustomerMonth,
 )
 from crm.locks import nightly_lock_acquire
+from customers.etl.sql import Dialect
 from customers.models import DailyBalance, ImportRun, RunStatus
 from customers.services.figures import DAY_ASSET_JOINS
 
@@ -236,8 +237,7 @@ def _accounts(day: datetime.date) -> None:
 
 
 def _date_sql(day: datetime.date) -> str:
-    text = f"'{day.isoformat()}'"
-    return f"CAST({text} AS date)" if connection.vendor == "postgresql" else text
+    return Dialect(connection.vendor).day(day)
 
 
 def _rate(name: str, default: str) -> str:

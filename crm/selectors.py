@@ -1,6 +1,6 @@
-"""Reads of the crm app: the signed-in user's staff record and role-based navigation."""
+"""Reads of the crm app: the signed-in user's staff record and role."""
 
-from .models import COMPANY_WIDE_ROLES, Role, Staff
+from .models import Role, Staff
 
 
 def staff_for_user(user) -> Staff | None:
@@ -22,8 +22,3 @@ def role_of(user) -> str | None:
     if getattr(user, "is_superuser", False):
         return Role.ADMIN
     return None
-
-
-def oversees_many(user) -> bool:
-    """Branch managers, head office and admins oversee others' books, not one of their own."""
-    return role_of(user) in (Role.BRANCH_MANAGER, *COMPANY_WIDE_ROLES)

@@ -10,6 +10,8 @@ import datetime
 
 from django.db import connection, transaction
 
+from customers.etl.sql import Dialect
+
 # A customer's cash (b.cash), market value (p.market_value) and credit account
 # (cr.collateral, cr.financing, cr.debt) on {day}: the one definition of a day's assets,
 # shared with the metrics step (analytics/services.py).
@@ -72,8 +74,7 @@ def customer_figures_refresh(*, day: datetime.date, full_history: bool = False) 
     The nightly import calls it for each new latest day, which only needs that day's trades
     to move "last trade" forward; `full_history` reads all trades up to `day` (backfills).
     """
-    literal = f"'{day.isoformat()}'"
-    day_sql = f"CAST({literal} AS date)" if connection.vendor == "postgresql" else literal
+    day_sql = Dialect(connection.vendor).day(day)
     trades = f"x.trade_date <= {day_sql}" if full_history else f"x.trade_date = {day_sql}"
     with connection.cursor() as cursor:
         assets = DAY_ASSET_JOINS.format(day=day_sql)
