@@ -48,6 +48,7 @@ def contribution_for_customer(customer, *, today: datetime.date) -> dict:
         .values(
             "month",
             "contribution",
+            "commission",
             "net_commission",
             "interest_income",
             "margin_interest",
@@ -65,6 +66,7 @@ def contribution_for_customer(customer, *, today: datetime.date) -> dict:
     return {
         "months": months,
         "contribution_ytd": ytd,
+        "commission_ytd": sum((m["commission"] for m in this_year), Decimal("0")),
         "net_commission_ytd": sum((m["net_commission"] for m in this_year), Decimal("0")),
         "rank": rank,
         "ranked": total,

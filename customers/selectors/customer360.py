@@ -72,7 +72,7 @@ def account_ids(customer: Customer) -> list[int]:
 
 
 def key_figures(customer: Customer, accounts: list[int]) -> dict:
-    """Assets from the current figures; flows and revenue of the last 30 days and the year."""
+    """Assets from the current figures and the net inflow of the last 30 days."""
     figures = current_figures(customer)
     as_of = figures.as_of if figures else timezone.localdate()
     since = as_of - datetime.timedelta(days=30)
@@ -82,26 +82,9 @@ def key_figures(customer: Customer, accounts: list[int]) -> dict:
         flow_date__lte=as_of,
         biz_type__in=(CashFlowType.BANK_IN, CashFlowType.BANK_OUT),
     ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    year = Trade.objects.filter(
-        account_id__in=accounts,
-        trade_date__gte=as_of.replace(month=1, day=1),
-        trade_date__lte=as_of,
-    ).aggregate(
-        commission=Sum("commission"),
-        handling=Sum("handling_fee"),
-        regulatory=Sum("regulatory_fee"),
-        volume=Sum("amount"),
-    )
-    commission = year["commission"] or Decimal("0")
-    passed_on = (year["handling"] or Decimal("0")) + (year["regulatory"] or Decimal("0"))
-    return {
-        "figures": figures,
-        "as_of": as_of,
-        "net_inflow_30d": inflow,
-        "commission_ytd": commission,
-        "net_commission_ytd": commission - passed_on,
-        "volume_ytd": year["volume"] or Decimal("0"),
-    }
+    # Revenue for the year (commission, contribution) is the metrics' job: the analytics
+    # contribution panel shows it from the monthly roll-ups.
+    return {"figures": figures, "as_of": as_of, "net_inflow_30d": inflow}
 
 
 def asset_trend(accounts: list[int], *, until: datetime.date, days: int = 366) -> list[tuple]:

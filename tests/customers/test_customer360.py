@@ -39,6 +39,7 @@ def test_it_shows_everything_about_the_customer_on_one_page(client, loaded):
     assert "Margin account" in body and "4.00" in body
     assert "plotly-graph-div" in body  # the asset trend chart
     assert "Contribution this year" in body and "41.04" in body
+    assert "Net commission this year" in body and "29.38" in body  # 37.50 - 5.12 - 3.00
     assert "1 of 2" in body  # C001 out-earns C002 in the branch this year
 
 
