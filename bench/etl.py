@@ -104,11 +104,12 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def _django_setup() -> None:
+def django_setup(script: str, default_url: str, measures: str, *, refuse_debug: bool) -> None:
+    """Set Django up for a benchmark: PostgreSQL only, DEBUG off as in production (with
+    DEBUG on Django keeps every query it sends). Shared by every script in bench/."""
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("DATABASE_URL", default_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    # Measure what production runs: DEBUG on would make Django keep every query it sends.
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "bench-only-key-for-a-throwaway-database")
     import django
@@ -116,10 +117,17 @@ def _django_setup() -> None:
     django.setup()
     if _db_settings()["ENGINE"] != "django.db.backends.postgresql":
         sys.exit(
-            "bench/etl.py measures the PostgreSQL import path (COPY); DATABASE_URL points at "
-            f"{_db_settings()['ENGINE']}. Set DATABASE_URL=postgres://… (default "
-            f"{DEFAULT_DATABASE_URL})."
+            f"bench/{script} measures {measures} on PostgreSQL; DATABASE_URL points at "
+            f"{_db_settings()['ENGINE']}. Set DATABASE_URL=postgres://… (default {default_url})."
         )
+    from django.conf import settings
+
+    if refuse_debug and settings.DEBUG:
+        sys.exit(f"bench/{script} measures with DEBUG off; unset DEBUG or set DEBUG=false.")
+
+
+def _django_setup() -> None:
+    django_setup("etl.py", DEFAULT_DATABASE_URL, "the import path (COPY)", refuse_debug=False)
 
 
 def _db_settings() -> dict:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import secrets
 import shutil
 import sys
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 import pages
-from etl import _database_drop, _db_settings, say
+from etl import _database_drop, _db_settings, django_setup, say
 from pages import _captured, _get, _short, _stats, _vacuum_analyze
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,25 +125,9 @@ def _parse_args() -> argparse.Namespace:
 
 
 def _django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    # Measure what production runs: DEBUG off (no query log kept, compiled static manifest).
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "bench-only-key-for-a-throwaway-database")
-    import django
-
-    django.setup()
-    if _db_settings()["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(
-            "bench/metrics.py measures the metrics SQL on PostgreSQL, the production database;"
-            f" DATABASE_URL points at {_db_settings()['ENGINE']}. Set"
-            f" DATABASE_URL=postgres://… (default {DEFAULT_DATABASE_URL})."
-        )
-    from django.conf import settings
-
-    if settings.DEBUG:
-        sys.exit("bench/metrics.py measures with DEBUG off; unset DEBUG or set DEBUG=false.")
+    django_setup(
+        "metrics.py", DEFAULT_DATABASE_URL, "the metrics SQL and the dashboards", refuse_debug=True
+    )
 
 
 # -- the dataset ---------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import random
 import re
 import secrets
@@ -23,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from etl import _database_drop, _db_settings, _maintenance_connection, say
+from etl import _database_drop, _db_settings, _maintenance_connection, django_setup, say
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -112,25 +111,7 @@ def _parse_args() -> argparse.Namespace:
 
 
 def _django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    # Measure what production runs: DEBUG off (no query log kept, compiled static manifest).
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "bench-only-key-for-a-throwaway-database")
-    import django
-
-    django.setup()
-    if _db_settings()["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(
-            "bench/pages.py measures the pages on PostgreSQL, the production database;"
-            f" DATABASE_URL points at {_db_settings()['ENGINE']}. Set"
-            f" DATABASE_URL=postgres://… (default {DEFAULT_DATABASE_URL})."
-        )
-    from django.conf import settings
-
-    if settings.DEBUG:
-        sys.exit("bench/pages.py measures with DEBUG off; unset DEBUG or set DEBUG=false.")
+    django_setup("pages.py", DEFAULT_DATABASE_URL, "the pages", refuse_debug=True)
 
 
 # -- the database and the dataset --------------------------------------------------------------
