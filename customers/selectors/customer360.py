@@ -175,7 +175,6 @@ def margin_accounts(accounts: list[int]) -> list[dict]:
     return [
         {
             "credit": row,
-            "debt": row.financing_debt + row.lending_debt,
             "warning": row.maintenance_ratio is not None
             and row.maintenance_ratio < MARGIN_WARNING_RATIO,
         }
