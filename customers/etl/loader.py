@@ -8,7 +8,7 @@ after staging is the same SQL on both.
 
 import datetime
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
@@ -26,7 +26,6 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     seconds: float = 0.0
-    ignored_columns: list[str] = field(default_factory=list)
 
 
 def load_file(
