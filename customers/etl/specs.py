@@ -15,6 +15,7 @@ MARKETS = ("SH", "SZ", "BJ")
 # Reasons are stored in English and translated when shown (hence gettext_noop).
 REQUIRED = gettext_noop("required value missing")
 NOT_A_NUMBER = gettext_noop("not a number")
+NUMBER_TOO_LARGE = gettext_noop("number too large for its column")
 NOT_A_DATE = gettext_noop("not a valid date in the profile's date format")
 UNKNOWN_CODE = gettext_noop("unknown code")
 TOO_LONG = gettext_noop("value too long")
@@ -100,6 +101,20 @@ class FileSpec:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def integer_digits(self, name: str) -> int | None:
+        """How many digits before the point the target column of a decimal file column
+        holds (max_digits - decimal_places of the model field it is loaded into)."""
+        from django.apps import apps
+
+        placeholder = "{c[" + name + "]}"
+        targets = [t for t, template in self.values.items() if placeholder in template]
+        if not targets:
+            return None
+        target = name if name in targets else targets[0]
+        model = next(m for m in apps.get_models() if m._meta.db_table == self.table)
+        field = next(f for f in model._meta.concrete_fields if f.column == target)
+        return field.max_digits - field.decimal_places
 
 
 def money(name: str, required: bool = False) -> Column:

@@ -112,7 +112,8 @@ def counter_day_import(
                 outcome = _load_one(run, spec, path, profile, replace_snapshot=True, late=run.late)
                 say(
                     f"{path.name}: {outcome.rows_loaded} loaded, {outcome.rows_rejected} "
-                    f"rejected in {outcome.seconds:.1f}s",
+                    f"rejected in {outcome.seconds:.1f}s"
+                    + (" (one pass)" if outcome.direct else ""),
                     done=number,
                     total=len(files),
                 )

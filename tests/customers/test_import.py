@@ -151,6 +151,13 @@ def test_it_keeps_a_role_refined_in_the_crm_until_the_counter_changes_it(tmp_pat
         ("customers", 1, 11, "9999", "unknown branch"),
         ("customers", 1, 12, "S99", "unknown staff code"),
         ("positions", 1, 4, "5e3", "not a number"),
+        # Values PostgreSQL's casts would take, which the contract does not.
+        ("trades", 1, 8, "NaN", "not a number"),
+        ("trades", 1, 8, "Infinity", "not a number"),
+        ("trades", 1, 8, "1_000", "not a number"),
+        ("trades", 0, 1, "2026-03-2Z", "not a valid date in the profile's date format"),
+        ("trades", 0, 1, "20260302", "not a valid date in the profile's date format"),
+        ("cash_flows", 0, 1, "March 2 2026", "not a valid date in the profile's date format"),
         ("securities", 1, 1, "1", "value in the wrong format"),
         ("customers", 0, 7, "138001380001", "value in the wrong format"),
     ],
@@ -412,8 +419,16 @@ def test_it_accepts_valid_values_the_quick_check_cannot_vouch_for(tmp_path):
     assert balance == Decimal("123456789.50")
 
 
-def test_it_rejects_a_number_too_large_for_its_column(tmp_path):
+@pytest.mark.parametrize(
+    ("file", "column", "name", "value"),
+    [
+        ("balances", 2, "balance", "1234567890123456789.00"),  # 19 digits; money holds 18
+        ("trades", 7, "price", "123456789012345"),  # 15 digits; a price holds 14
+    ],
+)
+def test_it_rejects_a_number_too_large_for_its_column(tmp_path, file, column, name, value):
     rows = base_day()
-    rows["balances"][0][2] = "1234567890123456789.00"
+    rows[file][0][column] = value
     run = counter_day_import(folder=write_day(tmp_path, DAY, rows))
-    assert rejects_of(run) == [("balances", 2, "balance", "not a number")]
+    assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
+    assert rejects_of(run) == [(file, 2, name, "number too large for its column")]

@@ -1,0 +1,76 @@
+"""The one-pass load of daily snapshot and flow files on PostgreSQL (FileSql.direct_load):
+taken when a file has nothing to reject, left for the checked path as soon as one row
+breaks a rule, and loading exactly what the checked path loads."""
+
+import pytest
+from django.db import connection
+
+from customers.etl.sql import FileSql
+from customers.models import ImportReject, RunStatus, Trade
+from customers.services import counter_day_import
+
+from .counter_files import base_day, write_day
+from .test_import import snapshot_of_business_data
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the one-pass load is PostgreSQL's"
+    ),
+]
+
+DAY = "20260302"
+DIRECT_FILES = ("quotes", "balances", "positions", "trades", "cash_flows", "credit_accounts")
+
+
+def import_saying(folder) -> tuple:
+    said = []
+    run = counter_day_import(folder=folder, progress=said.append)
+    one_pass = {message.split(".csv:")[0] for message in said if message.endswith("(one pass)")}
+    return run, one_pass
+
+
+def test_a_clean_day_loads_every_snapshot_and_flow_file_in_one_pass(tmp_path):
+    run, one_pass = import_saying(write_day(tmp_path, DAY, base_day()))
+    assert run.status == RunStatus.LOADED, run.error
+    assert one_pass == set(DIRECT_FILES)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda rows: rows["trades"][1].__setitem__(2, "F999"), "unknown fund account"),
+        (lambda rows: rows["trades"][1].__setitem__(8, "NaN"), "not a number"),
+        (lambda rows: rows["trades"].append(list(rows["trades"][1])), "duplicate key"),
+    ],
+)
+def test_a_file_with_a_row_to_reject_goes_the_checked_way(tmp_path, change, reason):
+    rows = base_day()
+    change(rows)
+    run, one_pass = import_saying(write_day(tmp_path, DAY, rows))
+    assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
+    assert "trades" not in one_pass
+    assert one_pass == set(DIRECT_FILES) - {"trades"}
+    (reject,) = ImportReject.objects.filter(run=run)
+    assert reject.reason.startswith(reason)
+
+
+def test_the_one_pass_load_gives_what_the_checked_path_gives(tmp_path, monkeypatch):
+    counter_day_import(folder=write_day(tmp_path / "direct", DAY, base_day()))
+    loaded_directly = snapshot_of_business_data()
+    # Load the same day again, every file through the checked path: it deletes and rewrites
+    # the snapshots and upserts the flows, so any value the direct load got wrong changes.
+    monkeypatch.setattr(FileSql, "loads_direct", property(lambda self: False))
+    run, one_pass = import_saying(write_day(tmp_path / "checked", DAY, base_day()))
+    assert run.status == RunStatus.LOADED and not one_pass
+    assert snapshot_of_business_data() == loaded_directly
+
+
+def test_a_redelivered_flow_file_upserts_in_one_pass(tmp_path):
+    counter_day_import(folder=write_day(tmp_path / "first", DAY, base_day()))
+    rows = base_day()
+    rows["trades"][0][9] = "7.77"  # commission corrected
+    run, one_pass = import_saying(write_day(tmp_path / "again", DAY, rows))
+    assert run.status == RunStatus.LOADED, run.error
+    assert "trades" in one_pass
+    assert str(Trade.objects.get(serial_no=rows["trades"][0][0]).commission) == "7.77"
