@@ -491,12 +491,33 @@ class FileSql:
     def upsert(self, *, plain: bool = False) -> str:
         """The good rows into the target; `plain` when no row of theirs can exist yet."""
         targets = list(self.spec.values)
-        values = ", ".join(self._format(self.spec.values[t], typed=True) for t in targets)
-        return (
-            f"INSERT INTO {self.spec.table} ({', '.join(targets)}) "
-            f"SELECT {values} FROM {self.checked} k WHERE k.problem IS NULL"
-            + self._on_conflict(plain)
+        values = ", ".join(
+            f"{self._format(self.spec.values[t], typed=True)} AS v{i}"
+            for i, t in enumerate(targets)
         )
+        rows = f"SELECT {values} FROM {self.checked} k WHERE k.problem IS NULL"
+        if not plain and self.spec.guarded and not self.late:
+            # Most of a daily full master is what the table already holds: leave those rows
+            # out before the upsert, which would lock (and log) each one to find that out.
+            keys = " AND ".join(f"x.{t} = v.v{targets.index(t)}" for t in self.spec.conflict)
+            compared = self._compared()
+            changed = self.d.differs(
+                ", ".join(f"x.{t}" for t in compared),
+                ", ".join(f"v.v{targets.index(t)}" for t in compared),
+            )
+            rows = (
+                f"SELECT * FROM ({rows}) v WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {self.spec.table} x WHERE {keys} AND NOT {changed})"
+            )
+        return f"INSERT INTO {self.spec.table} ({', '.join(targets)}) {rows}" + (
+            self._on_conflict(plain)
+        )
+
+    def _compared(self) -> list[str]:
+        """The master columns whose change rewrites a row (not the bookkeeping ones, nor
+        those with their own update rule)."""
+        skipped = ("as_of", "updated_at", *self.spec.conflict, *self.spec.update_sql)
+        return [t for t in self.spec.values if t not in skipped]
 
     @property
     def loads_direct(self) -> bool:
@@ -578,7 +599,7 @@ class FileSql:
         if not self.spec.guarded:
             return head + f"DO UPDATE SET {updates}"
         # Master data: rewrite only rows that changed (most of a daily full master does not).
-        compared = [t for t in updated if t not in ("as_of", "updated_at", *self.spec.update_sql)]
+        compared = self._compared()
         differs = self.d.differs(
             ", ".join(f"{table}.{t}" for t in compared),
             ", ".join(f"excluded.{t}" for t in compared),

@@ -335,6 +335,17 @@ def test_it_replaces_snapshots_and_corrects_flows_on_a_redelivery(tmp_path):
     assert DailyPosition.objects.filter(business_date=datetime.date(2026, 3, 3)).count() == 2
 
 
+def test_a_next_day_rewrites_only_the_master_rows_that_changed(tmp_path):
+    counter_day_import(folder=write_day(tmp_path, DAY, base_day()))
+    nextday = base_day("2026-03-03")
+    nextday["customers"][0][1] = "张三丰"
+    run = counter_day_import(folder=write_day(tmp_path, "20260303", nextday))
+    assert run.status == RunStatus.LOADED, run.error
+    changed, unchanged = Customer.objects.get(cust_no="C001"), Customer.objects.get(cust_no="C002")
+    assert (changed.name, changed.as_of) == ("张三丰", datetime.date(2026, 3, 3))
+    assert unchanged.as_of == datetime.date(2026, 3, 2)  # not rewritten: as of its last change
+
+
 def test_it_loads_a_late_day_without_overwriting_newer_master_data(tmp_path):
     newer = base_day("2026-03-03")
     newer["customers"][0][1] = "张三丰"
