@@ -167,17 +167,23 @@ class FileSql:
         return f"INSERT INTO {self.staging} (line_no, {columns}) VALUES ({marks})"
 
     # -- checking -----------------------------------------------------------------------
-    def normalised(self, column: Column) -> str:
+    def normalised(self, column: Column, *, direct: bool = False) -> str:
         position = self.layout.positions.get(column.name)
         if position is None:
             return "NULL"
         raw = f"s.c{position}"
+        mapping = self.layout.codes.get(column.name)
+        if direct and column.kind == "decimal" and not mapping:
+            # The direct load casts money as it stands: the cast takes the spaces a trim
+            # would, and a blank value fails it (the checked path then decides).
+            if self.layout.thousands_separator:
+                return f"replace({raw}, {literal(self.layout.thousands_separator)}, '')"
+            return raw
         # trim() is dear on a million rows; most values need none.
         expr = (
             f"(CASE WHEN {raw} LIKE ' %' OR {raw} LIKE '% ' OR {raw} = '' "
             f"THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
         )
-        mapping = self.layout.codes.get(column.name)
         if mapping:
             cases = " ".join(
                 f"WHEN {literal(src)} THEN {literal(dst)}" for src, dst in sorted(mapping.items())
@@ -341,10 +347,11 @@ class FileSql:
         )
         return f"CASE {whens} END"
 
-    def _normalised_rows(self) -> str:
+    def _normalised_rows(self, *, direct: bool = False) -> str:
         """The staged rows with every value normalised once, as `n`."""
         normalised = ", ".join(
-            f"{self.normalised(column)} AS {column.name}" for column in self.spec.columns
+            f"{self.normalised(column, direct=direct)} AS {column.name}"
+            for column in self.spec.columns
         )
         return f"(SELECT s.line_no, {normalised} FROM {self.staging} s{self.d.fence}) n"
 
@@ -417,7 +424,9 @@ class FileSql:
         rows `n` and their reference joins (`row="n"`, typed or not)."""
         table = row or ("k" if typed else "n")
         columns = {
-            c.name: self.d.typed(f"{table}.{c.name}", c) if typed else f"{table}.{c.name}"
+            c.name: self._typed(f"{table}.{c.name}", c, direct=table == "n")
+            if typed
+            else f"{table}.{c.name}"
             for c in self.spec.columns
         }
         refs = {
@@ -432,6 +441,14 @@ class FileSql:
             checked=f"{self.checked} k",
             target=self.spec.table,
         )
+
+    def _typed(self, expr: str, column: Column, *, direct: bool) -> str:
+        typed = self.d.typed(expr, column)
+        if direct and column.kind == "date":
+            # Most rows of a flow file carry the business day: no need to parse each one.
+            day = literal(self.day.isoformat())
+            return f"(CASE WHEN {expr} = {day} THEN {self.d.day(self.day)} ELSE {typed} END)"
+        return typed
 
     # -- rejects ------------------------------------------------------------------------
     def insert_rejects(self, run_id: int, line_offset: int = 1) -> str:
@@ -539,7 +556,7 @@ class FileSql:
         joins = " ".join(self._reference_joins(direct=True))
         return (
             f"INSERT INTO {self.spec.table} ({', '.join(targets)}) SELECT {values} "
-            f"FROM {self._normalised_rows()} {joins} "
+            f"FROM {self._normalised_rows(direct=True)} {joins} "
             f"WHERE {self._direct_rules()}" + self._on_conflict(plain)
         )
 
@@ -547,9 +564,10 @@ class FileSql:
         """The rules of the checked path, in forms that are cheap on a million rows.
 
         Dates: the cast parses, and the round trip (under DateStyle ISO, see the loader)
-        insists on exactly YYYY-MM-DD. Money: only signs, digits and points, so that the
-        cast accepts exactly what DECIMAL_RE does (no NaN, Infinity, exponents, hex or
-        underscores), and a number too large fails the cast to its column's precision.
+        insists on exactly YYYY-MM-DD. Money: only signs, digits, points and spaces, so that
+        the cast accepts exactly what DECIMAL_RE accepts after a trim (no NaN, Infinity,
+        exponents, hex or underscores; an inner space fails it), and a number too large
+        fails the cast to its column's precision.
         """
         rules = [f"n.{name} IS NOT NULL" for name in self.spec.required_columns]
         vouched = self._vouched_by_reference()
@@ -570,7 +588,7 @@ class FileSql:
             if column.name not in vouched and (text_rules := self._text_rules(value, column)):
                 rules.append(f"({value} IS NULL OR ({' AND '.join(text_rules)}))")
         if decimals:
-            rules.append(f"concat({', '.join(decimals)}) ~ '^[0-9.+-]*$'")
+            rules.append(f"concat({', '.join(decimals)}) ~ '^[0-9.+ -]*$'")
         for ref in self.spec.references:
             if ref.reason:
                 given = " AND ".join(f"n.{src} IS NOT NULL" for src in ref.file_columns)

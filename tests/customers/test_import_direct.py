@@ -74,3 +74,18 @@ def test_a_redelivered_flow_file_upserts_in_one_pass(tmp_path):
     assert run.status == RunStatus.LOADED, run.error
     assert "trades" in one_pass
     assert str(Trade.objects.get(serial_no=rows["trades"][0][0]).commission) == "7.77"
+
+
+def test_padded_money_loads_in_one_pass_and_blank_money_is_rejected(tmp_path):
+    rows = base_day()
+    rows["trades"][0][9] = "  37.50 "
+    run, one_pass = import_saying(write_day(tmp_path / "padded", DAY, rows))
+    assert run.status == RunStatus.LOADED, run.error
+    assert "trades" in one_pass
+    assert str(Trade.objects.get(serial_no=rows["trades"][0][0]).commission) == "37.50"
+    nextday = base_day("2026-03-03")
+    nextday["trades"][0][9] = "   "
+    run, one_pass = import_saying(write_day(tmp_path / "blank", "20260303", nextday))
+    assert "trades" not in one_pass
+    (reject,) = ImportReject.objects.filter(run=run)
+    assert (reject.column, reject.reason) == ("commission", "required value missing")
