@@ -3,9 +3,9 @@ SQL, keep the rejects, upsert the good rows.
 
 PostgreSQL stages with COPY straight from the file; SQLite (and PostgreSQL for a file with
 ragged lines, which COPY cannot read) stage rows parsed by Python's csv module. Everything
-after staging is the same SQL on both, except that PostgreSQL first tries a daily snapshot
-or flow file in one pass (`FileSql.direct_load`): most nights nothing is rejected, and only
-a file with something to reject pays for the checked path.
+after staging is the same SQL on both, except that PostgreSQL first tries a file in one
+pass (`FileSql.direct_load`): most nights nothing is rejected, and only a file with
+something to reject pays for the checked path.
 """
 
 import datetime
@@ -96,9 +96,15 @@ def _load_direct(cursor, statements: FileSql, *, staged: int, cleared: bool) -> 
             # nested loops over the reference tables; a bulk load wants hash joins.
             cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # dates as text: YYYY-MM-DD
-            cursor.execute(statements.direct_load(plain=plain))
-            if cursor.rowcount != staged:
-                raise _RowsLeftOut
+            if statements.spec.guarded:
+                cursor.execute(statements.direct_count())
+                if cursor.fetchone() != (staged, staged):
+                    raise _RowsLeftOut
+                cursor.execute(statements.direct_load(plain=plain))
+            else:
+                cursor.execute(statements.direct_load(plain=plain))
+                if cursor.rowcount != staged:
+                    raise _RowsLeftOut
             cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
             cursor.execute("SET LOCAL DateStyle TO DEFAULT")
     except _RowsLeftOut:

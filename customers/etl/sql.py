@@ -507,12 +507,16 @@ class FileSql:
 
     def upsert(self, *, plain: bool = False) -> str:
         """The good rows into the target; `plain` when no row of theirs can exist yet."""
+        return self._insert(f"FROM {self.checked} k WHERE k.problem IS NULL", row="k", plain=plain)
+
+    def _insert(self, source: str, *, row: str, plain: bool) -> str:
+        """INSERT of the target's values computed over `source` (rows `k` or `n`)."""
         targets = list(self.spec.values)
         values = ", ".join(
-            f"{self._format(self.spec.values[t], typed=True)} AS v{i}"
+            f"{self._format(self.spec.values[t], typed=True, row=row)} AS v{i}"
             for i, t in enumerate(targets)
         )
-        rows = f"SELECT {values} FROM {self.checked} k WHERE k.problem IS NULL"
+        rows = f"SELECT {values} {source}"
         if not plain and self.spec.guarded and not self.late:
             # Most of a daily full master is what the table already holds: leave those rows
             # out before the upsert, which would lock (and log) each one to find that out.
@@ -538,27 +542,35 @@ class FileSql:
 
     @property
     def loads_direct(self) -> bool:
-        """Whether `direct_load` may be tried: on PostgreSQL, for files that neither guard
-        master rows nor need a step before they load (the daily snapshots and flows)."""
-        return self.d.postgres and not self.spec.guarded and not self.spec.before_load
+        """Whether `direct_load` may be tried: on PostgreSQL, for files that need no step
+        before they load, except master data of a late day (its upsert keeps what is there,
+        so a repeated key would not show)."""
+        return (
+            self.d.postgres and not self.spec.before_load and not (self.spec.guarded and self.late)
+        )
+
+    def _direct_source(self) -> str:
+        joins = " ".join(self._reference_joins(direct=True))
+        return f"FROM {self._normalised_rows(direct=True)} {joins} WHERE {self._direct_rules()}"
 
     def direct_load(self, *, plain: bool = False) -> str:
         """One pass from the staged rows into the target, for a file with nothing to reject.
 
         It loads the rows that pass every rule and leaves out the others; values that do not
         parse make the casts fail, and a key given twice fails the unique key. The caller
-        runs it under a savepoint and keeps it only when it loaded every staged row;
-        otherwise the checked path (`create_checked`) finds and keeps the rejects. Its rules
-        accept no row the checked path would reject.
+        runs it under a savepoint and keeps it only when it loaded every staged row (for
+        master data, when `direct_count` vouched for every row first); otherwise the
+        checked path (`create_checked`) finds and keeps the rejects. Its rules accept no
+        row the checked path would reject.
         """
-        targets = list(self.spec.values)
-        values = ", ".join(self._format(self.spec.values[t], typed=True, row="n") for t in targets)
-        joins = " ".join(self._reference_joins(direct=True))
-        return (
-            f"INSERT INTO {self.spec.table} ({', '.join(targets)}) SELECT {values} "
-            f"FROM {self._normalised_rows(direct=True)} {joins} "
-            f"WHERE {self._direct_rules()}" + self._on_conflict(plain)
-        )
+        return self._insert(self._direct_source(), row="n", plain=plain)
+
+    def direct_count(self) -> str:
+        """For master data, whose load leaves unchanged rows out: the rows that pass every
+        rule of the direct load, and their distinct keys (equal when no key repeats)."""
+        keys = ", ".join(f"n.{name}" for name in self.spec.key)
+        distinct = f"({keys})" if len(self.spec.key) > 1 else keys
+        return f"SELECT count(*), count(DISTINCT {distinct}) {self._direct_source()}"
 
     def _direct_rules(self) -> str:
         """The rules of the checked path, in forms that are cheap on a million rows.
