@@ -179,11 +179,18 @@ class FileSql:
             if self.layout.thousands_separator:
                 return f"replace({raw}, {literal(self.layout.thousands_separator)}, '')"
             return raw
-        # trim() is dear on a million rows; most values need none.
-        expr = (
-            f"(CASE WHEN {raw} LIKE ' %' OR {raw} LIKE '% ' OR {raw} = '' "
-            f"THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
-        )
+        if direct and (
+            column.kind in ("code", "flag", "date") or column.name in self._vouched_by_reference()
+        ):
+            # Untrimmed: a padded or blank value fails what follows (the code list, the
+            # date round trip, the reference lookup), and the checked path trims it.
+            expr = raw
+        else:
+            # trim() is dear on a million rows; most values need none.
+            expr = (
+                f"(CASE WHEN {raw} LIKE ' %' OR {raw} LIKE '% ' OR {raw} = '' "
+                f"THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
+            )
         if mapping:
             cases = " ".join(
                 f"WHEN {literal(src)} THEN {literal(dst)}" for src, dst in sorted(mapping.items())

@@ -23,6 +23,17 @@ PRICE = {"max_digits": 18, "decimal_places": 4}
 FACT_RELATION = {"on_delete": models.PROTECT, "db_constraint": False, "db_index": False}
 
 
+class SerialNumberField(models.CharField):
+    """A flow's serial number, compared byte by byte on PostgreSQL (collation "C"): it is a
+    code, not text to sort for people, and a million key checks a night cost less so."""
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
 def _account():
     return models.ForeignKey(
         CapitalAccount, related_name="+", verbose_name=_("fund account"), **FACT_RELATION
@@ -101,7 +112,7 @@ class Trade(models.Model):
 
     pk = models.CompositePrimaryKey("trade_date", "serial_no")
     trade_date = models.DateField(_("trade date"))
-    serial_no = models.CharField(_("serial number"), max_length=32)
+    serial_no = SerialNumberField(_("serial number"), max_length=32)
     account = _account()
     security = _security()
     side = models.CharField(_("side"), max_length=3, choices=TradeSide.choices)
@@ -151,7 +162,7 @@ class CashFlow(models.Model):
 
     pk = models.CompositePrimaryKey("flow_date", "serial_no")
     flow_date = models.DateField(_("flow date"))
-    serial_no = models.CharField(_("serial number"), max_length=32)
+    serial_no = SerialNumberField(_("serial number"), max_length=32)
     account = _account()
     biz_type = models.CharField(_("type"), max_length=10, choices=CashFlowType.choices)
     amount = models.DecimalField(_("amount"), **MONEY)

@@ -109,3 +109,19 @@ def test_master_data_with_a_row_to_reject_goes_the_checked_way(tmp_path, change,
     assert "customers" not in one_pass
     (reject,) = ImportReject.objects.filter(run=run)
     assert (reject.file, reject.reason[: len(reason)]) == ("customers", reason)
+
+
+def test_padded_codes_dates_and_keys_are_trimmed_by_the_checked_path(tmp_path):
+    rows = base_day()
+    rows["trades"][0][1] = " " + rows["trades"][0][1]  # trade date
+    rows["trades"][0][2] = "F001 "  # fund account
+    rows["trades"][0][5] = " B"  # side
+    run, one_pass = import_saying(write_day(tmp_path, DAY, rows))
+    assert run.status == RunStatus.LOADED, run.error
+    assert "trades" not in one_pass
+    trade = Trade.objects.get(serial_no=rows["trades"][0][0])
+    assert (str(trade.trade_date), trade.account.fund_account, trade.side) == (
+        "2026-03-02",
+        "F001",
+        "B",
+    )
