@@ -607,7 +607,9 @@ class FileSql:
             if column.name not in vouched and (text_rules := self._text_rules(value, column)):
                 rules.append(f"({value} IS NULL OR ({' AND '.join(text_rules)}))")
         if decimals:
-            rules.append(f"concat({', '.join(decimals)}) ~ '^[0-9.+ -]*$'")
+            # || of COALESCEd values costs less than concat(), which formats each argument.
+            joined = " || ".join(f"COALESCE({value}, '')" for value in decimals)
+            rules.append(f"({joined}) ~ '^[0-9.+ -]*$'")
         for ref in self.spec.references:
             if ref.reason:
                 given = " AND ".join(f"n.{src} IS NOT NULL" for src in ref.file_columns)
