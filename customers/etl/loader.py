@@ -84,12 +84,20 @@ def load_file(
     )
 
 
+def _nothing_to_conflict(cursor, existing: str | None, *, cleared: bool) -> bool:
+    """Whether a plain INSERT will do: the day's snapshot was just cleared, or the query
+    for the rows already there (a flow file's) finds none."""
+    if cleared:
+        return True
+    if existing is None:
+        return False
+    cursor.execute(existing)
+    return cursor.fetchone() is None
+
+
 def _load_direct(cursor, statements: FileSql, *, staged: int, cleared: bool) -> bool:
     """Try the one-pass load under a savepoint; True if it loaded every staged row."""
-    plain = cleared
-    if not plain and (existing := statements.existing_rows_for_the_day()):
-        cursor.execute(existing)
-        plain = cursor.fetchone() is None
+    plain = _nothing_to_conflict(cursor, statements.existing_rows_for_the_day(), cleared=cleared)
     try:
         with transaction.atomic():
             # The planner cannot estimate the rules over the staged text and would pick
@@ -125,10 +133,9 @@ def _load_checked(cursor, statements: FileSql, run_id: int, *, cleared: bool) ->
     cursor.execute(statements.create_checked())
     cursor.execute(statements.insert_rejects(run_id))
     rejected = cursor.rowcount
-    plain = cleared
-    if not plain and (existing := statements.existing_rows_for_the_file_days()):
-        cursor.execute(existing)
-        plain = cursor.fetchone() is None
+    plain = _nothing_to_conflict(
+        cursor, statements.existing_rows_for_the_file_days(), cleared=cleared
+    )
     if before := statements.before_load():
         cursor.execute(before)
     cursor.execute(statements.upsert(plain=plain))

@@ -7,6 +7,7 @@ quoted by `literal`. Nothing here executes SQL (customers/etl/loader.py does).
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from .specs import (
     BAD_FORMAT,
@@ -180,7 +181,7 @@ class FileSql:
                 return f"replace({raw}, {literal(self.layout.thousands_separator)}, '')"
             return raw
         if direct and (
-            column.kind in ("code", "flag", "date") or column.name in self._vouched_by_reference()
+            column.kind in ("code", "flag", "date") or column.name in self._vouched_by_reference
         ):
             # Untrimmed: a padded or blank value fails what follows (the code list, the
             # date round trip, the reference lookup), and the checked path trims it.
@@ -376,7 +377,7 @@ class FileSql:
             rules = [
                 rule
                 for target, source in ref.on
-                if direct and ref.reason and source in self._vouched_by_reference()
+                if direct and ref.reason and source in self._vouched_by_reference
                 for rule in self._text_rules(target, self.spec.column(source))
             ]
             if rules:
@@ -384,6 +385,7 @@ class FileSql:
             joins.append(f"LEFT JOIN {table} {alias} ON {conditions}")
         return joins
 
+    @cached_property
     def _vouched_by_reference(self) -> set[str]:
         """File columns that are keys of a reference a row must find (or be left out)."""
         return {source for ref in self.spec.references if ref.reason for source in ref.file_columns}
@@ -452,10 +454,17 @@ class FileSql:
     def _typed(self, expr: str, column: Column, *, direct: bool) -> str:
         typed = self.d.typed(expr, column)
         if direct and column.kind == "date":
-            # Most rows of a flow file carry the business day: no need to parse each one.
-            day = literal(self.day.isoformat())
-            return f"(CASE WHEN {expr} = {day} THEN {self.d.day(self.day)} ELSE {typed} END)"
+            return (
+                f"(CASE WHEN {expr} = {self._day_text} THEN {self.d.day(self.day)} "
+                f"ELSE {typed} END)"
+            )
         return typed
+
+    @property
+    def _day_text(self) -> str:
+        """The business day as the file writes it once normalised (what most dates of a
+        day's file hold, so the direct load need not parse each one)."""
+        return literal(self.day.isoformat())
 
     # -- rejects ------------------------------------------------------------------------
     def insert_rejects(self, run_id: int, line_offset: int = 1) -> str:
@@ -589,17 +598,16 @@ class FileSql:
         fails the cast to its column's precision.
         """
         rules = [f"n.{name} IS NOT NULL" for name in self.spec.required_columns]
-        vouched = self._vouched_by_reference()
+        vouched = self._vouched_by_reference
         decimals = []
         for column in self.spec.columns:
             value = f"n.{column.name}"
             if column.kind == "decimal":
                 decimals.append(value)
             elif column.kind == "date":
-                business_day = literal(self.day.isoformat())  # what most rows hold
                 round_trip = f"CAST(CAST({value} AS date) AS text) = {value}"
                 rules.append(
-                    f"({value} IS NULL OR {value} = {business_day} OR "
+                    f"({value} IS NULL OR {value} = {self._day_text} OR "
                     f"(octet_length({value}) = 10 AND {round_trip}))"
                 )
             elif column.kind in ("code", "flag"):
