@@ -1,6 +1,8 @@
+import codecs
+
 import pytest
 
-from crm.csvsafe import csv_safe
+from crm.csvsafe import csv_chunks, csv_safe
 
 
 @pytest.mark.parametrize(
@@ -31,3 +33,12 @@ def test_it_leaves_plain_numbers_as_numbers(value):
 @pytest.mark.parametrize("value", ["", "张三", "A0001", "a=b", "1+1", "Joe's", " =1"])
 def test_it_leaves_ordinary_text_alone(value):
     assert csv_safe(value) == value
+
+
+def test_csv_chunks_writes_the_byte_order_mark_once_and_neutralises_every_cell():
+    rows = [["名称", "金额"], ["=cmd()", -12.5], ["张三", 3]]
+    chunks = list(csv_chunks(rows, lines_per_chunk=2))
+    assert len(chunks) == 2
+    data = b"".join(chunks)
+    assert data.count(codecs.BOM_UTF8) == 1 and data.startswith(codecs.BOM_UTF8)
+    assert data.decode("utf-8-sig") == "名称,金额\r\n'=cmd(),-12.5\r\n张三,3\r\n"
