@@ -36,3 +36,23 @@ def mask_email(value: str) -> str:
         return mask_address(value)
     user, _, domain = value.partition("@")
     return (user[:1] + "***@" + domain) if user else "***@" + domain
+
+
+def personal_data(person, *, revealed: bool) -> dict:
+    """A customer's ID number, mobile, e-mail and address, masked unless `revealed`: the one
+    place that decides, for the 360 page and the exports alike."""
+    if revealed:
+        return {
+            "id_no": person.id_no,
+            "mobile": person.mobile,
+            "email": person.email,
+            "address": person.address,
+            "revealed": True,
+        }
+    return {
+        "id_no": mask_id_no(person.id_no),
+        "mobile": mask_mobile(person.mobile),
+        "email": mask_email(person.email),
+        "address": mask_address(person.address),
+        "revealed": False,
+    }

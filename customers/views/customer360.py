@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from crm.pii import mask_address, mask_email, mask_id_no, mask_mobile
+from crm.pii import personal_data
 from crm.services import audit_record
 from customers.charts import asset_trend_figure, figure_html
 from customers.selectors import customer360 as s360
@@ -49,24 +49,6 @@ def customer_reveal(request, cust_no: str):
         "customers/panels/personal_data.html",
         {"customer": customer, "pii": personal_data(customer, revealed=True)},
     )
-
-
-def personal_data(customer, *, revealed: bool) -> dict:
-    if revealed:
-        return {
-            "id_no": customer.id_no,
-            "mobile": customer.mobile,
-            "email": customer.email,
-            "address": customer.address,
-            "revealed": True,
-        }
-    return {
-        "id_no": mask_id_no(customer.id_no),
-        "mobile": mask_mobile(customer.mobile),
-        "email": mask_email(customer.email),
-        "address": mask_address(customer.address),
-        "revealed": False,
-    }
 
 
 def panels(request, customer) -> list[str]:

@@ -20,7 +20,7 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from crm.csvsafe import csv_chunks
-from crm.pii import mask_address, mask_id_no, mask_mobile
+from crm.pii import personal_data
 from crm.services import audit_record
 from customers.filters import CustomerListFilter, filter_params, filter_query
 from customers.forms import SavedViewForm
@@ -173,6 +173,7 @@ def export_header() -> list[str]:
 def export_row(customer, *, revealed: bool) -> list[str]:
     """One customer as CSV cells; money as plain numbers so spreadsheets can add them up."""
     last_contact = customer.last_contact_at
+    pii = personal_data(customer, revealed=revealed)
     return [
         customer.cust_no,
         customer.name,
@@ -182,9 +183,9 @@ def export_row(customer, *, revealed: bool) -> list[str]:
         customer.risk_level,
         customer.get_investor_class_display(),
         customer.open_date.isoformat(),
-        customer.id_no if revealed else mask_id_no(customer.id_no),
-        customer.mobile if revealed else mask_mobile(customer.mobile),
-        customer.address if revealed else mask_address(customer.address),
+        pii["id_no"],
+        pii["mobile"],
+        pii["address"],
         _plain(customer.total_assets),
         _plain(customer.cash),
         _plain(customer.position_ratio),
