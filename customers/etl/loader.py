@@ -5,7 +5,8 @@ PostgreSQL stages with COPY straight from the file; SQLite (and PostgreSQL for a
 ragged lines, which COPY cannot read) stage rows parsed by Python's csv module. Everything
 after staging is the same SQL on both, except that PostgreSQL first tries a file in one
 pass (`FileSql.direct_load`): most nights nothing is rejected, and only a file with
-something to reject pays for the checked path.
+something to reject pays for the checked path. Where the fact tables are partitioned, a new
+day's facts go into a partition of their own (etl/partitions.py).
 """
 
 import datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
+from . import partitions
 from .sources import RefusedFile, check_decodable, data_rows
 from .specs import WRONG_FIELD_COUNT
 from .sql import Dialect, FileSql, Layout
@@ -69,8 +71,15 @@ def load_file(
         if replace_snapshot and (delete := statements.delete_snapshot()):
             cursor.execute(delete)
             cleared = True  # the day's snapshot rows are gone: nothing can conflict
+        # A partitioned fact table gets a partition for a day that none covers yet; the
+        # direct load fills it before it is attached, the checked path after.
+        span = (
+            partitions.day_span_wanted(cursor, statements.spec.table, day)
+            if statements.d.postgres
+            else None
+        )
         direct = statements.loads_direct and _load_direct(
-            cursor, statements, staged=staged, cleared=cleared
+            cursor, statements, staged=staged, cleared=cleared, span=span
         )
         rejected = 0 if direct else _load_checked(cursor, statements, run_id, cleared=cleared)
         for sql in statements.drop():
@@ -95,9 +104,16 @@ def _nothing_to_conflict(cursor, existing: str | None, *, cleared: bool) -> bool
     return cursor.fetchone() is None
 
 
-def _load_direct(cursor, statements: FileSql, *, staged: int, cleared: bool) -> bool:
-    """Try the one-pass load under a savepoint; True if it loaded every staged row."""
-    plain = _nothing_to_conflict(cursor, statements.existing_rows_for_the_day(), cleared=cleared)
+def _load_direct(
+    cursor, statements: FileSql, *, staged: int, cleared: bool, span: partitions.Span | None
+) -> bool:
+    """Try the one-pass load under a savepoint; True if it loaded every staged row.
+
+    With a `span`, the rows go into a new table that becomes the day's partition once it
+    has them all (its indexes are built then, in one pass each)."""
+    plain = span is not None or _nothing_to_conflict(
+        cursor, statements.existing_rows_for_the_day(), cleared=cleared
+    )
     try:
         with transaction.atomic():
             # The planner cannot estimate the rules over the staged text and would pick
@@ -110,9 +126,13 @@ def _load_direct(cursor, statements: FileSql, *, staged: int, cleared: bool) -> 
                     raise _RowsLeftOut
                 cursor.execute(statements.direct_load(plain=plain))
             else:
-                cursor.execute(statements.direct_load(plain=plain))
+                if span:
+                    partitions.create_detached(cursor, span)
+                cursor.execute(statements.direct_load(plain=plain, into=span and span.name))
                 if cursor.rowcount != staged:
                     raise _RowsLeftOut
+                if span:
+                    partitions.attach(cursor, span)
             cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
             cursor.execute("SET LOCAL DateStyle TO DEFAULT")
     except _RowsLeftOut:
@@ -138,8 +158,17 @@ def _load_checked(cursor, statements: FileSql, run_id: int, *, cleared: bool) ->
     )
     if before := statements.before_load():
         cursor.execute(before)
+    if statements.d.postgres and partitions.partitioned_fact(cursor, statements.spec.table):
+        partitions.cover(cursor, statements.spec.table, _good_row_days(cursor, statements))
     cursor.execute(statements.upsert(plain=plain))
     return rejected
+
+
+def _good_row_days(cursor, statements: FileSql) -> list[datetime.date]:
+    if (days := statements.good_row_days()) is None:
+        return [statements.day]
+    cursor.execute(days)
+    return [day for (day,) in cursor.fetchall()]
 
 
 def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layout):

@@ -512,21 +512,27 @@ class FileSql:
     def existing_rows_for_the_file_days(self) -> str | None:
         """For a flow file: whether any of its days already has rows (else a plain INSERT,
         which skips the conflict checks, is enough)."""
+        if (days := self.good_row_days()) is None:
+            return None
+        return (
+            f"SELECT 1 FROM {self.spec.table} t WHERE t.{self.spec.day_column} IN ({days}) LIMIT 1"
+        )
+
+    def good_row_days(self) -> str | None:
+        """For a flow file: the days its good rows carry (a snapshot's are the business day)."""
         column = self.spec.day_column
         if column is None:
             return None
-        return (
-            f"SELECT 1 FROM {self.spec.table} t WHERE t.{column} IN "
-            f"(SELECT DISTINCT {self._format('{c[' + column + ']}', typed=True)} "
-            f"FROM {self.checked} k WHERE k.problem IS NULL) LIMIT 1"
-        )
+        typed = self._format("{c[" + column + "]}", typed=True)
+        return f"SELECT DISTINCT {typed} FROM {self.checked} k WHERE k.problem IS NULL"
 
     def upsert(self, *, plain: bool = False) -> str:
         """The good rows into the target; `plain` when no row of theirs can exist yet."""
         return self._insert(f"FROM {self.checked} k WHERE k.problem IS NULL", row="k", plain=plain)
 
-    def _insert(self, source: str, *, row: str, plain: bool) -> str:
-        """INSERT of the target's values computed over `source` (rows `k` or `n`)."""
+    def _insert(self, source: str, *, row: str, plain: bool, into: str | None = None) -> str:
+        """INSERT of the target's values computed over `source` (rows `k` or `n`), into the
+        target or the table `into` shaped like it."""
         targets = list(self.spec.values)
         values = ", ".join(
             f"{self._format(self.spec.values[t], typed=True, row=row)} AS v{i}"
@@ -546,7 +552,7 @@ class FileSql:
                 f"SELECT * FROM ({rows}) v WHERE NOT EXISTS "
                 f"(SELECT 1 FROM {self.spec.table} x WHERE {keys} AND NOT {changed})"
             )
-        return f"INSERT INTO {self.spec.table} ({', '.join(targets)}) {rows}" + (
+        return f"INSERT INTO {into or self.spec.table} ({', '.join(targets)}) {rows}" + (
             self._on_conflict(plain)
         )
 
@@ -565,11 +571,14 @@ class FileSql:
             self.d.postgres and not self.spec.before_load and not (self.spec.guarded and self.late)
         )
 
-    def _direct_source(self) -> str:
+    def _direct_source(self, *, only_the_day: bool = False) -> str:
         joins = " ".join(self._reference_joins(direct=True))
-        return f"FROM {self._normalised_rows(direct=True)} {joins} WHERE {self._direct_rules()}"
+        rules = self._direct_rules()
+        if only_the_day and self.spec.day_column:
+            rules += f" AND n.{self.spec.day_column} = {self._day_text}"
+        return f"FROM {self._normalised_rows(direct=True)} {joins} WHERE {rules}"
 
-    def direct_load(self, *, plain: bool = False) -> str:
+    def direct_load(self, *, plain: bool = False, into: str | None = None) -> str:
         """One pass from the staged rows into the target, for a file with nothing to reject.
 
         It loads the rows that pass every rule and leaves out the others; values that do not
@@ -578,8 +587,13 @@ class FileSql:
         master data, when `direct_count` vouched for every row first); otherwise the
         checked path (`create_checked`) finds and keeps the rejects. Its rules accept no
         row the checked path would reject.
+
+        `into` names a new, empty table shaped like the target (a day partition still to
+        attach, see etl/partitions.py): it takes the business day's rows only, and leaves a
+        flow's rows of other days out.
         """
-        return self._insert(self._direct_source(), row="n", plain=plain)
+        source = self._direct_source(only_the_day=into is not None)
+        return self._insert(source, row="n", plain=plain or into is not None, into=into)
 
     def direct_count(self) -> str:
         """For master data, whose load leaves unchanged rows out: the rows that pass every

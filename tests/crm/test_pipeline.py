@@ -15,7 +15,7 @@ def test_the_nightly_pipeline_imports_new_days_then_computes_their_metrics(setti
     assert len(result["runs"]) == 1
     assert CustomerDay.objects.filter(business_date="2026-03-02").count() == 2
     again = nightly_pipeline.apply().get()
-    assert again == {"runs": []}
+    assert again == {"runs": [], "merged": []}
 
 
 def test_a_refused_day_gets_no_metrics_even_when_earlier_data_exists(settings, tmp_path):

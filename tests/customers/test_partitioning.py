@@ -1,11 +1,18 @@
+import datetime
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from customers.models import RunStatus, Trade
+from crm.tasks import nightly_pipeline
+from customers.etl.partitions import FACT_TABLES
+from customers.etl.sql import FileSql
+from customers.models import ImportReject, RunStatus, Trade
 from customers.services import counter_day_import
 
 from .counter_files import base_day, write_day
+from .test_import import snapshot_of_business_data
 
 pytestmark = [
     pytest.mark.django_db,
@@ -27,7 +34,7 @@ def test_it_partitions_the_fact_tables_by_month_keeping_their_rows(tmp_path):
     counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
     call_command("partition_facts", "--months-ahead", "1", stdout=None)
     assert "customers_trade_202603" in partitions_of("customers_trade")
-    assert "customers_trade_default" in partitions_of("customers_trade")
+    assert "customers_trade_default" not in partitions_of("customers_trade")
     assert "customers_dailyposition_202603" in partitions_of("customers_dailyposition")
     assert Trade.objects.count() == 2
 
@@ -40,3 +47,146 @@ def test_it_imports_into_partitioned_tables_and_can_run_again(tmp_path):
     again = counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
     assert again.status == RunStatus.LOADED
     assert Trade.objects.count() == 2
+
+
+def indexes_of(table: str) -> set[str]:
+    """The index definitions of a table, with its own name taken out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass",
+            [table],
+        )
+        return {row[0].split(" USING ")[1] for row in cursor.fetchall()}
+
+
+def rows_in(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def import_saying(folder):
+    said = []
+    run = counter_day_import(folder=folder, progress=said.append)
+    return run, said
+
+
+def loaded_in_one_pass(said: list[str], file: str) -> bool:
+    return any(m.startswith(f"{file}.csv:") and m.endswith("(one pass)") for m in said)
+
+
+def test_a_new_day_gets_a_partition_of_its_own_filled_in_one_pass(tmp_path):
+    call_command("partition_facts")
+    run, said = import_saying(write_day(tmp_path, "20260302", base_day()))
+    assert run.status == RunStatus.LOADED, run.error
+    assert all(loaded_in_one_pass(said, file) for file in ("trades", "cash_flows", "positions"))
+    for table in FACT_TABLES:
+        assert partitions_of(table) == [f"{table}_20260302"]
+    assert rows_in("customers_trade_20260302") == 2
+    # The day partition carries the key and the account index, as the monthly ones do.
+    assert indexes_of("customers_trade_20260302") == {
+        "btree (trade_date, serial_no)",
+        "btree (account_id, trade_date)",
+    }
+
+
+def test_a_day_partition_holds_what_the_checked_path_loads(tmp_path, monkeypatch):
+    call_command("partition_facts")
+    counter_day_import(folder=write_day(tmp_path / "direct", "20260302", base_day()))
+    into_day_partitions = snapshot_of_business_data()
+    # The same day again, every file through the checked path into the existing partitions:
+    # it rewrites the snapshots and upserts the flows, so any value loaded wrong changes.
+    monkeypatch.setattr(FileSql, "loads_direct", property(lambda self: False))
+    run = counter_day_import(folder=write_day(tmp_path / "checked", "20260302", base_day()))
+    assert run.status == RunStatus.LOADED, run.error
+    assert snapshot_of_business_data() == into_day_partitions
+
+
+def test_a_day_with_a_reject_gets_its_partition_through_the_checked_path(tmp_path):
+    call_command("partition_facts")
+    rows = base_day()
+    rows["trades"][1][8] = "NaN"
+    run, said = import_saying(write_day(tmp_path, "20260302", rows))
+    assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
+    assert not loaded_in_one_pass(said, "trades")
+    assert rows_in("customers_trade_20260302") == 1
+    assert ImportReject.objects.get(run=run).reason.startswith("not a number")
+
+
+def test_a_day_loaded_again_is_rewritten_in_its_partition(tmp_path):
+    call_command("partition_facts")
+    counter_day_import(folder=write_day(tmp_path / "first", "20260302", base_day()))
+    first = snapshot_of_business_data()
+    again = counter_day_import(folder=write_day(tmp_path / "again", "20260302", base_day()))
+    assert again.status == RunStatus.LOADED, again.error
+    assert snapshot_of_business_data() == first
+    assert [p for p in partitions_of("customers_trade") if "2026" in p] == [
+        "customers_trade_20260302"
+    ]
+
+
+def test_a_trade_of_another_day_sends_the_file_the_checked_way(tmp_path):
+    call_command("partition_facts")
+    rows = base_day()
+    rows["trades"][1][1] = "2026-02-27"  # a late trade of the day before
+    run, said = import_saying(write_day(tmp_path, "20260302", rows))
+    assert run.status == RunStatus.LOADED, run.error
+    assert not loaded_in_one_pass(said, "trades")
+    # The checked path gives the day before a partition too, for the trade it carries.
+    assert rows_in("customers_trade_20260302") == 1
+    assert rows_in("customers_trade_20260227") == 1
+
+
+def test_partition_facts_merges_the_days_of_a_finished_month(tmp_path):
+    call_command("partition_facts")
+    for day in ("2026-03-02", "2026-03-03"):
+        folder = write_day(tmp_path / day, day.replace("-", ""), base_day(day))
+        assert counter_day_import(folder=folder).status == RunStatus.LOADED
+    before = snapshot_of_business_data()
+    out = io.StringIO()
+    call_command("partition_facts", stdout=out)
+    assert "customers_trade: 2 day partition(s) of 2026-03 merged, 4 rows" in out.getvalue()
+    assert [p for p in partitions_of("customers_trade") if "2026" in p] == [
+        "customers_trade_202603"
+    ]
+    assert indexes_of("customers_trade_202603") == {
+        "btree (trade_date, serial_no)",
+        "btree (account_id, trade_date)",
+    }
+    assert snapshot_of_business_data() == before
+    # A late delivery of that month now loads into the monthly partition.
+    late_day = write_day(tmp_path / "late", "20260304", base_day("2026-03-04"))
+    late = counter_day_import(folder=late_day)
+    assert late.status == RunStatus.LOADED, late.error
+    assert rows_in("customers_trade_202603") == 6
+
+
+def test_partition_facts_retires_the_default_partition_of_an_earlier_version(tmp_path):
+    call_command("partition_facts")
+    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE customers_trade_default PARTITION OF customers_trade DEFAULT")
+    trade = Trade.objects.first()  # a copy of it in April, which only the default takes
+    trade.trade_date, trade.serial_no = datetime.date(2026, 4, 1), "L1"
+    trade.save(force_insert=True)
+    assert rows_in("customers_trade_default") == 1
+    before = snapshot_of_business_data()
+    out = io.StringIO()
+    call_command("partition_facts", stdout=out)
+    assert "customers_trade: default partition retired, 1 rows moved" in out.getvalue()
+    assert [p for p in partitions_of("customers_trade") if "2026" in p] == [
+        "customers_trade_202603",
+        "customers_trade_202604",
+    ]
+    assert snapshot_of_business_data() == before
+
+
+def test_the_nightly_pipeline_merges_the_days_of_a_finished_month(settings, tmp_path):
+    call_command("partition_facts")
+    settings.IMPORT_ROOT = tmp_path
+    write_day(tmp_path, "20260302", base_day())
+    result = nightly_pipeline.apply().get()
+    assert len(result["runs"]) == 1
+    assert "customers_trade: 1 day partition(s) of 2026-03 merged, 2 rows" in result["merged"]
+    assert partitions_of("customers_trade") == ["customers_trade_202603"]
+    assert nightly_pipeline.apply().get() == {"runs": [], "merged": []}

@@ -1,8 +1,11 @@
-"""Turns the fact tables into PostgreSQL tables partitioned by month, and keeps partitions
-ahead of the calendar. Safe to run again: a partitioned table only gets its missing months.
+"""Turns the fact tables into PostgreSQL tables partitioned by date, and keeps their
+partitions few. Safe to run again: a partitioned table is not converted twice.
 
 Every fact table's primary key starts with its business date, which is what PostgreSQL
-requires of a key on a partitioned table; nothing else in the CRM changes.
+requires of a key on a partitioned table; nothing else in the CRM changes. Once a table is
+partitioned, the nightly import gives each new business day a partition of its own (see
+customers/etl/partitions.py); each run of this command merges the day partitions of the
+months before the current one into one partition per month.
 """
 
 import datetime
@@ -11,56 +14,59 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-# table -> the date column it is partitioned on
-FACT_TABLES = {
-    "customers_trade": "trade_date",
-    "customers_cashflow": "flow_date",
-    "customers_dailyposition": "business_date",
-    "customers_dailybalance": "business_date",
-    "customers_dailycredit": "business_date",
-    "products_quote": "trade_date",
-}
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+from crm.locks import nightly_lock_acquire
+from customers.etl.partitions import (
+    FACT_TABLES,
+    Span,
+    add_empty,
+    cover,
+    day_partitions,
+    is_partitioned,
+    month_start,
+    next_month,
+)
+from customers.services.partitions import fact_partitions_merge
 
 
 class Command(BaseCommand):
-    help = "Partition the fact tables by month (PostgreSQL) and create the coming months."
+    help = (
+        "Partition the fact tables by date (PostgreSQL); merge the day partitions of "
+        "finished months into monthly ones."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--months-ahead", type=int, default=3)
+        parser.add_argument(
+            "--months-ahead",
+            type=int,
+            default=0,
+            help="also create monthly partitions for this month and the next N-1 (their days "
+            "then load into them rather than into day partitions of their own)",
+        )
 
     def handle(self, *args, months_ahead, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Partitioning needs PostgreSQL.")
-        horizon = month_start(timezone.localdate())
+        this_month = month_start(timezone.localdate())
+        horizon = this_month
         for _ in range(months_ahead):
             horizon = next_month(horizon)
         for table, column in FACT_TABLES.items():
             with transaction.atomic(), connection.cursor() as cursor:
-                if not self._partitioned(cursor, table):
+                nightly_lock_acquire()  # never while an import fills a day partition
+                if not is_partitioned(cursor, table):
                     self._convert(cursor, table, column)
                     self.stdout.write(f"{table}: now partitioned by month on {column}")
-                created = self._create_months(cursor, table, column, horizon)
-                self.stdout.write(f"{table}: {created} new monthly partition(s)")
-
-    def _partitioned(self, cursor, table: str) -> bool:
-        cursor.execute(
-            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
-            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
-            [table],
-        )
-        return cursor.fetchone() is not None
+                self._retire_default(cursor, table, column)
+                created = self._create_months(cursor, table, this_month, horizon)
+                if created:
+                    self.stdout.write(f"{table}: {created} new monthly partition(s)")
+        for line in fact_partitions_merge():
+            self.stdout.write(line)
 
     def _convert(self, cursor, table: str, column: str) -> None:
         """Swap in a partitioned copy with the same columns, key, index names and foreign keys
-        (the names stay what Django's migrations know)."""
+        (the names stay what Django's migrations know). The rows go into monthly partitions,
+        one for each month from the first row's to the last row's."""
         old = f"{table}_unpartitioned"
         # Deferred foreign-key checks still pending on the old table would block its drop.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -82,13 +88,10 @@ class Command(BaseCommand):
             f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
             f"PARTITION BY RANGE ({column})"
         )
-        cursor.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
-        cursor.execute(f"SELECT min({column}) FROM {old}")
-        first = cursor.fetchone()[0]
+        cursor.execute(f"SELECT min({column}), max({column}) FROM {old}")
+        first, last = cursor.fetchone()
         if first is not None:
-            self._create_months(
-                cursor, table, column, next_month(timezone.localdate()), since=month_start(first)
-            )
+            self._create_months(cursor, table, month_start(first), next_month(last))
         cursor.execute(f"INSERT INTO {table} SELECT * FROM {old}")
         cursor.execute(f"DROP TABLE {old}")
         for name, _, definition in sorted(constraints, key=lambda c: c[1] != "p"):
@@ -96,17 +99,31 @@ class Command(BaseCommand):
         for _, definition in indexes:
             cursor.execute(definition)
 
-    def _create_months(self, cursor, table, column, horizon, since=None) -> int:
-        month = since or month_start(timezone.localdate())
-        created = 0
+    def _create_months(self, cursor, table, since: datetime.date, horizon: datetime.date) -> int:
+        """Monthly partitions from `since` up to (not including) `horizon`, where missing and
+        where no day partition already holds part of the month."""
+        taken = {month_start(day) for _, day in day_partitions(cursor, table)}
+        month, created = since, 0
         while month < horizon:
-            name = f"{table}_{month:%Y%m}"
-            cursor.execute("SELECT to_regclass(%s)", [name])
-            if cursor.fetchone()[0] is None:
-                cursor.execute(
-                    f"CREATE TABLE {name} PARTITION OF {table} "
-                    f"FOR VALUES FROM ('{month}') TO ('{next_month(month)}')"
-                )
+            span = Span.month(table, month)
+            cursor.execute("SELECT to_regclass(%s)", [span.name])
+            if cursor.fetchone()[0] is None and month not in taken:
+                add_empty(cursor, span)
                 created += 1
             month = next_month(month)
         return created
+
+    def _retire_default(self, cursor, table: str, column: str) -> None:
+        """An earlier version gave each table a default partition, which attaching a day
+        partition would lock against readers: its rows move into partitions of their own."""
+        default = f"{table}_default"
+        cursor.execute("SELECT to_regclass(%s)", [default])
+        if cursor.fetchone()[0] is None:
+            return
+        cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {default}")
+        cursor.execute(f"SELECT DISTINCT {column} FROM {default}")
+        cover(cursor, table, [day for (day,) in cursor.fetchall()], by_month=True)
+        cursor.execute(f"INSERT INTO {table} SELECT * FROM {default}")
+        moved = cursor.rowcount
+        cursor.execute(f"DROP TABLE {default}")
+        self.stdout.write(f"{table}: default partition retired, {moved} rows moved")

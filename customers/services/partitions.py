@@ -1,0 +1,41 @@
+"""Keeping the partitioned fact tables tidy: a finished month's day partitions become one
+monthly partition. A no-op on SQLite and on tables `partition_facts` has not partitioned."""
+
+import datetime
+from itertools import groupby
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from crm.locks import nightly_lock_acquire
+from customers.etl.partitions import (
+    FACT_TABLES,
+    day_partitions,
+    is_partitioned,
+    merge_month,
+    month_start,
+)
+
+
+def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
+    """Merge the day partitions of every month before `today`'s; say what was merged.
+
+    One transaction per table, under the nightly lock, so that no import is filling a day
+    partition meanwhile."""
+    if connection.vendor != "postgresql":
+        return []
+    before = month_start(today or timezone.localdate())
+    said = []
+    for table in FACT_TABLES:
+        with transaction.atomic(), connection.cursor() as cursor:
+            nightly_lock_acquire()
+            if not is_partitioned(cursor, table):
+                continue
+            finished = [found for found in day_partitions(cursor, table) if found[1] < before]
+            for month, group in groupby(finished, key=lambda found: month_start(found[1])):
+                names = [name for name, _ in group]
+                rows = merge_month(cursor, table, month, names)
+                said.append(
+                    f"{table}: {len(names)} day partition(s) of {month:%Y-%m} merged, {rows} rows"
+                )
+    return said
