@@ -89,11 +89,15 @@ class Span:
         )
 
 
-def _covered(cursor, table: str, day: datetime.date) -> bool:
-    """Whether a partition of ours (the day's own or its month's) takes rows of the day."""
-    return _exists(cursor, Span.day(table, day).name) or _exists(
-        cursor, Span.month(table, month_start(day)).name
-    )
+def holding(cursor, table: str, day: datetime.date) -> str | None:
+    """What holds `day`'s rows of a fact table: the table, or where it is partitioned the
+    day's own partition or its month's (None if there is none yet)."""
+    if not partitioned_fact(cursor, table):
+        return table
+    for span in (Span.day(table, day), Span.month(table, month_start(day))):
+        if _exists(cursor, span.name):
+            return span.name
+    return None
 
 
 def day_span_wanted(cursor, table: str, day: datetime.date) -> Span | None:
@@ -101,7 +105,7 @@ def day_span_wanted(cursor, table: str, day: datetime.date) -> Span | None:
     not partitioned or a partition already covers the day."""
     if not partitioned_fact(cursor, table):
         return None
-    return None if _covered(cursor, table, day) else Span.day(table, day)
+    return None if holding(cursor, table, day) else Span.day(table, day)
 
 
 def cover(cursor, table: str, days, *, by_month: bool = False) -> None:
@@ -112,7 +116,7 @@ def cover(cursor, table: str, days, *, by_month: bool = False) -> None:
         return
     months_in_days = {month_start(day) for _, day in day_partitions(cursor, table)}
     for day in sorted(set(days)):
-        if _covered(cursor, table, day):
+        if holding(cursor, table, day):
             continue
         month = month_start(day)
         whole_month = by_month and month not in months_in_days

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crm.locks import nightly_lock_acquire
 from customers.etl.loader import FileOutcome, load_file
+from customers.etl.partitions import FACT_TABLES, holding
 from customers.etl.sources import (
     RefusedFile,
     layout_for,
@@ -41,14 +42,6 @@ from .figures import customer_figures_refresh
 logger = logging.getLogger(__name__)
 DAY_FOLDER = re.compile(r"^\d{8}$")
 LOADED = (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
-FACT_TABLES = (
-    "customers_dailybalance",
-    "customers_dailyposition",
-    "customers_trade",
-    "customers_cashflow",
-    "customers_dailycredit",
-    "products_quote",
-)
 
 Progress = Callable[[str], None]
 
@@ -120,7 +113,7 @@ def counter_day_import(
             ImportReject.objects.filter(run__business_date=day, resolved_by__isnull=True).exclude(
                 run=run
             ).update(resolved_by=run)
-            _analyze(FACT_TABLES)
+            _analyze(day)
             if not run.late:
                 customer_figures_refresh(day=day)
     except RefusedFile as refusal:
@@ -295,11 +288,15 @@ def _tune_for_bulk_load() -> None:
             cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
-def _analyze(tables) -> None:
+def _analyze(day: datetime.date) -> None:
+    """Fresh statistics for the day's facts, for the metrics that read them next: of each
+    fact table, or of the partition holding the day where the table is partitioned (the
+    whole table's are refreshed when its month is merged)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ANALYZE {table}")
+            for table in FACT_TABLES:
+                if target := holding(cursor, table, day):
+                    cursor.execute(f"ANALYZE {target}")
 
 
 def _day_of(folder: Path) -> datetime.date:

@@ -38,4 +38,8 @@ def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
                 said.append(
                     f"{table}: {len(names)} day partition(s) of {month:%Y-%m} merged, {rows} rows"
                 )
+            if finished:
+                # The nightly import refreshes only the day's partition; the whole table's
+                # statistics (what plans over many partitions use) are refreshed here.
+                cursor.execute(f"ANALYZE {table}")
     return said

@@ -190,3 +190,15 @@ def test_the_nightly_pipeline_merges_the_days_of_a_finished_month(settings, tmp_
     assert "customers_trade: 1 day partition(s) of 2026-03 merged, 2 rows" in result["merged"]
     assert partitions_of("customers_trade") == ["customers_trade_202603"]
     assert nightly_pipeline.apply().get() == {"runs": [], "merged": []}
+
+
+def test_a_row_of_a_day_no_partition_takes_sends_a_reload_the_checked_way(tmp_path):
+    call_command("partition_facts")
+    counter_day_import(folder=write_day(tmp_path / "first", "20260302", base_day()))
+    rows = base_day()
+    rows["trades"][1][1] = "2026-02-27"  # the day is covered now, the day before is not
+    run, said = import_saying(write_day(tmp_path / "again", "20260302", rows))
+    assert run.status == RunStatus.LOADED, run.error
+    assert not loaded_in_one_pass(said, "trades")
+    assert rows_in("customers_trade_20260227") == 1
+    assert Trade.objects.filter(trade_date=datetime.date(2026, 3, 2)).count() == 2
