@@ -5,7 +5,7 @@ Generates business days of counter exports, loads them with counter_pending_impo
 broker, a branch manager and head office a login, then times the pages server-side with
 Django's test client. bench/README.md explains every figure and target.
 
-    .venv/bin/python bench/pages.py [--quick] [--keep] [--reset] [--requests N]
+    .venv/bin/python bench/pages.py [--quick] [--keep] [--reset] [--requests N] [--partitioned]
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-from etl import _database_drop, _db_settings, _maintenance_connection, django_setup, say
+from etl import (
+    _database_drop,
+    _db_settings,
+    _maintenance_connection,
+    _partition_facts,
+    django_setup,
+    say,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -51,6 +58,8 @@ def main() -> int:
     sizes = QUICK if args.quick else FULL
     requests = args.requests or sizes["requests"]
     created = _database_prepare(reset=args.reset)
+    if args.partitioned:
+        _partition_facts()
     out_dir = OUT / f"pages-c{sizes['customers']}-d{sizes['days']}-t{sizes['trades_per_day']}"
     try:
         dataset = _dataset(out_dir, sizes, quick=args.quick)
@@ -85,6 +94,7 @@ def main() -> int:
             "days": dataset["days"],
             "requests": requests,
             "quick": args.quick,
+            "partitioned": _partitioned(),
             "holders_600519": dataset["holders"],
             "list_rows": matches,
         },
@@ -107,7 +117,30 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--reset", action="store_true", help="drop and re-create the database before the run"
     )
+    parser.add_argument(
+        "--partitioned",
+        action="store_true",
+        help="partition the fact tables (manage.py partition_facts) before the days load",
+    )
     return parser.parse_args()
+
+
+def _merge_finished_months() -> None:
+    """The nightly pipeline's last step: where the fact tables are partitioned, the day
+    partitions of months before the current one become monthly ones."""
+    from customers.services.partitions import fact_partitions_merge
+
+    for line in fact_partitions_merge():
+        say(f"  {line}")
+
+
+def _partitioned() -> bool:
+    from django.db import connection
+
+    from customers.etl.partitions import is_partitioned
+
+    with connection.cursor() as cursor:
+        return is_partitioned(cursor, "customers_trade")
 
 
 def _django_setup() -> None:
@@ -164,6 +197,7 @@ def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
         timings["generation_seconds"] = _generate(out_dir, sizes)
         runs, timings["import_seconds"] = _import(out_dir)
         timings["metrics_seconds"] = _metrics(runs)
+        _merge_finished_months()
     timings["vacuum_seconds"] = _vacuum_analyze()
     trades = Trade.objects.count()
     customers = Customer.objects.count()
