@@ -2,10 +2,11 @@
 
 A business day that no partition covers yet (neither its month's nor its own) gets a
 partition of its own. The import fills it as a plain table, with no index to maintain row
-by row, then builds its indexes in one sorted pass each and attaches it: a million trades
-cost a third less than inserting them into an indexed table, and the cost does not grow
-with the years of history behind them. `partition_facts` later merges a finished month's
-day partitions into one monthly partition, so that the count of partitions stays small.
+by row, then builds its indexes in one sorted pass each and attaches it: a file of a
+million trades loads about a fifth faster than into an indexed table, and the cost does not
+grow with the years of history behind it. The nightly pipeline's last step (and
+`partition_facts`) later merges a finished month's day partitions into one monthly
+partition, so that the count of partitions stays small.
 
 Names are the convention here: `<table>_<YYYYMM>` for a month, `<table>_<YYYYMMDD>` for a
 day. There is no default partition (attaching a partition would lock it against readers

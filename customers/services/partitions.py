@@ -27,6 +27,7 @@ def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
     before = month_start(today or timezone.localdate())
     said = []
     for table in FACT_TABLES:
+        finished = []
         with transaction.atomic(), connection.cursor() as cursor:
             nightly_lock_acquire()
             if not is_partitioned(cursor, table):
@@ -38,8 +39,10 @@ def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
                 said.append(
                     f"{table}: {len(names)} day partition(s) of {month:%Y-%m} merged, {rows} rows"
                 )
-            if finished:
-                # The nightly import refreshes only the day's partition; the whole table's
-                # statistics (what plans over many partitions use) are refreshed here.
+        if finished:
+            # The nightly import refreshes only the day's partition; the whole table's
+            # statistics (what plans over many partitions use) are refreshed here, once the
+            # swap has committed and readers are no longer locked out.
+            with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {table}")
     return said
