@@ -89,8 +89,11 @@ def verify_against_manifest(path: Path, entry: ManifestEntry, encoding: str) -> 
 
 
 def count_records(path: Path, encoding: str) -> int:
-    with path.open(encoding=encoding, newline="") as handle:
-        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    except UnicodeDecodeError as error:
+        raise RefusedFile(path.name, f"cannot be decoded as {encoding} ({error.reason})") from error
 
 
 def read_header(path: Path, encoding: str, delimiter: str) -> list[str]:

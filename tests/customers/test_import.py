@@ -267,6 +267,14 @@ def test_it_refuses_the_whole_day_naming_the_file_and_the_cause(tmp_path, change
     assert ImportReject.objects.count() == 0
 
 
+def test_it_refuses_an_undecodable_file_whose_line_count_differs_from_the_manifest(tmp_path):
+    rows = base_day()
+    data = csv_text(HEADERS["trades"], rows["trades"]).encode() + b"\xff\xfe\n"
+    run = counter_day_import(folder=write_day(tmp_path, DAY, rows, raw={"trades": data}))
+    assert run.status == RunStatus.REFUSED
+    assert run.error.startswith("trades.csv: cannot be decoded as utf-8")
+
+
 def _rewrite_manifest(folder, name, *, rows, data):
     import hashlib
 

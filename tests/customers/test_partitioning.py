@@ -11,7 +11,7 @@ from customers.etl.sql import FileSql
 from customers.models import ImportReject, RunStatus, Trade
 from customers.services import counter_day_import
 
-from .counter_files import base_day, write_day
+from .counter_files import HEADERS, base_day, csv_text, write_day
 from .test_import import snapshot_of_business_data
 
 pytestmark = [
@@ -202,3 +202,18 @@ def test_a_row_of_a_day_no_partition_takes_sends_a_reload_the_checked_way(tmp_pa
     assert not loaded_in_one_pass(said, "trades")
     assert rows_in("customers_trade_20260227") == 1
     assert Trade.objects.filter(trade_date=datetime.date(2026, 3, 2)).count() == 2
+
+
+def test_a_refused_day_leaves_no_partition_behind(tmp_path):
+    call_command("partition_facts")
+    rows = base_day()
+    assert list(rows)[-1] == "credit_accounts"  # refused after the trades were loaded
+    good = csv_text(HEADERS["credit_accounts"], rows["credit_accounts"]).encode()
+    bad = good[:-1] + b"\xff\n"  # a byte UTF-8 cannot decode at the end of the last row
+    run = counter_day_import(
+        folder=write_day(tmp_path, "20260302", rows, raw={"credit_accounts": bad})
+    )
+    assert run.status == RunStatus.REFUSED
+    assert run.error.startswith("credit_accounts.csv: cannot be decoded")
+    for table in FACT_TABLES:
+        assert partitions_of(table) == []
