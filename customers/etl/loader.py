@@ -2,11 +2,11 @@
 SQL, keep the rejects, upsert the good rows.
 
 PostgreSQL stages with COPY straight from the file; SQLite (and PostgreSQL for a file with
-ragged lines, which COPY cannot read) stage rows parsed by Python's csv module. Everything
-after staging is the same SQL on both, except that PostgreSQL first tries a file in one
-pass (`FileSql.direct_load`): most nights nothing is rejected, and only a file with
-something to reject pays for the checked path. Where the fact tables are partitioned, a new
-day's facts go into a partition of their own (etl/partitions.py).
+ragged lines or NUL characters, which COPY cannot read) stage rows parsed by Python's csv
+module. Everything after staging is the same SQL on both, except that PostgreSQL first
+tries a file in one pass (`FileSql.direct_load`): most nights nothing is rejected, and only
+a file with something to reject pays for the checked path. Where the fact tables are
+partitioned, a new day's facts go into a partition of their own (etl/partitions.py).
 """
 
 import datetime
@@ -18,7 +18,6 @@ from django.db import DatabaseError, connection, transaction
 
 from . import partitions
 from .sources import RefusedFile, check_decodable, data_rows
-from .specs import WRONG_FIELD_COUNT
 from .sql import Dialect, FileSql, Layout
 
 BATCH = 5000
@@ -57,14 +56,14 @@ def load_file(
     with connection.cursor() as cursor:
         for sql in statements.create_staging():
             cursor.execute(sql)
-        staged, ragged = _stage(cursor, statements, path, encoding, layout)
-        if ragged:
+        staged, unstaged = _stage(cursor, statements, path, encoding, layout)
+        if unstaged:
             cursor.executemany(
                 'INSERT INTO customers_importreject (run_id, file, line_no, "column", reason, raw)'
                 " VALUES (%s, %s, %s, '', %s, %s)",
                 [
-                    (run_id, layout.spec.name, number + 1, WRONG_FIELD_COUNT, raw)
-                    for number, raw in ragged
+                    (run_id, layout.spec.name, number + 1, reason, raw)
+                    for number, reason, raw in unstaged
                 ],
             )
         cleared = False
@@ -85,9 +84,9 @@ def load_file(
         for sql in statements.drop():
             cursor.execute(sql)
     return FileOutcome(
-        rows_read=staged + len(ragged),
+        rows_read=staged + len(unstaged),
         rows_loaded=staged - rejected,
-        rows_rejected=rejected + len(ragged),
+        rows_rejected=rejected + len(unstaged),
         seconds=time.monotonic() - started,
         direct=direct,
     )
@@ -172,8 +171,8 @@ def _good_row_days(cursor, statements: FileSql) -> list[datetime.date]:
 
 
 def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layout):
-    """Fill the staging table; return the rows staged and the (record number, raw text) of
-    ragged lines."""
+    """Fill the staging table; return the rows staged and the (record number, reason, raw
+    text) of the lines that cannot be staged (ragged, or holding a NUL character)."""
     if connection.vendor == "postgresql":
         import psycopg2
 
@@ -182,9 +181,12 @@ def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layou
                 cursor.cursor.copy_expert(statements.copy_statement(_pg_encoding(encoding)), handle)
             return cursor.cursor.rowcount, []
         except (DatabaseError, psycopg2.Error) as error:
-            if "invalid byte sequence" in str(error) or "has no equivalent" in str(error):
+            message = str(error)
+            nul = "invalid byte sequence" in message and ": 0x00" in message
+            if not nul and ("invalid byte sequence" in message or "has no equivalent" in message):
                 raise RefusedFile(path.name, f"cannot be decoded ({error})") from error
-            # A line with too many or too few fields: read the file the portable way.
+            # A line with too many or too few fields, or a NUL character (which decodes,
+            # but no text column holds): read the file the portable way, which rejects it.
     return _stage_portable(cursor, statements, path, encoding, layout)
 
 
@@ -195,10 +197,10 @@ def _pg_encoding(encoding: str) -> str:
 def _stage_portable(cursor, statements: FileSql, path: Path, encoding: str, layout: Layout):
     check_decodable(path, encoding)  # COPY checks the encoding itself
     insert = statements.insert_staging()
-    ragged, batch, staged = [], [], 0
-    for number, fields, raw in data_rows(path, encoding, layout.delimiter, layout.width):
+    unstaged, batch, staged = [], [], 0
+    for number, fields, reason, raw in data_rows(path, encoding, layout.delimiter, layout.width):
         if fields is None:
-            ragged.append((number, raw))
+            unstaged.append((number, reason, raw))
             continue
         batch.append((number, *fields))
         staged += 1
@@ -207,4 +209,4 @@ def _stage_portable(cursor, statements: FileSql, path: Path, encoding: str, layo
             batch = []
     if batch:
         cursor.executemany(insert, batch)
-    return staged, ragged
+    return staged, unstaged

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from customers.models import ImportProfile
 
-from .specs import SPECS, FileSpec
+from .specs import NUL_CHARACTER, SPECS, WRONG_FIELD_COUNT, FileSpec
 from .sql import Layout
 
 CHUNK = 1 << 20
@@ -146,8 +146,11 @@ def layout_for(
 
 def data_rows(
     path: Path, encoding: str, delimiter: str, width: int
-) -> Iterator[tuple[int, list[str] | None, str]]:
-    """(record number, fields or None when the field count is wrong, raw text) per data row.
+) -> Iterator[tuple[int, list[str] | None, str, str]]:
+    """(record number, fields, "", "") per data row, or (record number, None, the reason
+    it is rejected, its raw text) for a line that cannot be staged: the wrong number of
+    fields, or a NUL character (no database text holds one; the raw text shows it as
+    U+FFFD).
 
     Record 1 is the first line after the header. Decoding errors raise RefusedFile.
     """
@@ -156,10 +159,13 @@ def data_rows(
             reader = csv.reader(handle, delimiter=delimiter)
             next(reader, None)
             for number, fields in enumerate(reader, start=1):
-                if len(fields) != width:
-                    yield number, None, _as_csv(fields, delimiter)
+                if any("\x00" in field for field in fields):
+                    raw = _as_csv(fields, delimiter).replace("\x00", "\ufffd")
+                    yield number, None, NUL_CHARACTER, raw
+                elif len(fields) != width:
+                    yield number, None, WRONG_FIELD_COUNT, _as_csv(fields, delimiter)
                 else:
-                    yield number, [field or None for field in fields], ""
+                    yield number, [field or None for field in fields], "", ""
     except UnicodeDecodeError as error:
         raise RefusedFile(path.name, f"cannot be decoded as {encoding} ({error.reason})") from error
     except csv.Error as error:

@@ -451,3 +451,17 @@ def test_it_rejects_a_number_too_large_for_its_column(tmp_path, file, column, na
     run = counter_day_import(folder=write_day(tmp_path, DAY, rows))
     assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
     assert rejects_of(run) == [(file, 2, name, "number too large for its column")]
+
+
+def test_a_line_with_a_nul_character_is_rejected_alone(tmp_path):
+    rows = base_day()
+    text = csv_text(HEADERS["trades"], rows["trades"]).encode()
+    data = text.replace(rows["trades"][0][-1].encode(), b"mob\x00ile", 1)
+    assert data != text
+    run = counter_day_import(folder=write_day(tmp_path, DAY, rows, raw={"trades": data}))
+    assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
+    (reject,) = ImportReject.objects.filter(run=run)
+    assert (reject.file, reject.line_no) == ("trades", 2)
+    assert reject.reason.startswith("a NUL character on the line")
+    assert reject.raw.endswith(",mob\ufffdile")
+    assert Trade.objects.count() == len(rows["trades"]) - 1
