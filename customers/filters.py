@@ -1,8 +1,10 @@
 """The customer list's filters (django-filter): any combination becomes one SQL statement.
 
-Filters on holdings are EXISTS subqueries over the positions of the latest business day;
-filters on money, ratio and last trade read CustomerFigures. The queryset handed in is
-already scoped (customers.selectors.lists.customer_list_for_user): a filter only narrows it.
+Filters on holdings are EXISTS subqueries over the positions of the latest business day
+(that day is looked up first, by one index probe, so that the statement carries it as a
+constant); filters on money, ratio and last trade read CustomerFigures. The queryset
+handed in is already scoped (customers.selectors.lists.customer_list_for_user): a filter
+only narrows it.
 """
 
 import datetime
@@ -234,11 +236,14 @@ class CustomerListFilter(django_filters.FilterSet):
         cutoff = timezone.make_aware(datetime.datetime.combine(first_recent_day, datetime.time()))
         return queryset.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True))
 
-    @staticmethod
-    def _positions_today():
+    def _positions_today(self):
         return DailyPosition.objects.filter(
-            account__customer=OuterRef("pk"), business_date=latest_business_day()
+            account__customer=OuterRef("pk"), business_date=self._latest_day
         )
+
+    @functools.cached_property
+    def _latest_day(self) -> datetime.date | None:
+        return latest_business_day()
 
 
 def filter_params(data) -> dict[str, str]:

@@ -258,6 +258,7 @@ def test_it_never_widens_a_brokers_scope(book):
 
 
 def test_it_builds_any_combination_as_one_query(book, django_assert_num_queries):
+    """One statement for the list, after one look-up of the latest business day."""
     filterset = make_filterset(
         book.head_office.user,
         q="A",
@@ -281,8 +282,11 @@ def test_it_builds_any_combination_as_one_query(book, django_assert_num_queries)
         no_contact_days=0,
     )
     assert filterset.is_valid(), filterset.errors  # checks the chosen branch and manager
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2) as captured:
         assert [c.cust_no for c in filterset.qs] == ["A0001"]
+    day_lookup, statement = (query["sql"] for query in captured.captured_queries)
+    assert "MAX" in day_lookup and '"customers_customer"' not in day_lookup
+    assert "customers_dailyposition" in statement
 
 
 def test_it_lays_out_every_filter_once():
