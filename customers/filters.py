@@ -9,6 +9,7 @@ only narrows it.
 
 import datetime
 import functools
+import itertools
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -37,6 +38,26 @@ VIEW_PARAMS = ("sort",)
 
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class StaffByBranchIterator(forms.models.ModelChoiceIterator):
+    """Staff as one <optgroup> per branch, labelled as the branch filter labels the branch
+    (the list's script shows only the chosen branch's group)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        staff = self.queryset.select_related("branch").order_by("branch__code", "staff_code")
+        for branch, members in itertools.groupby(staff, key=lambda member: member.branch):
+            yield (str(branch), [self.choice(member) for member in members])
+
+
+class StaffByBranchField(forms.ModelChoiceField):
+    iterator = StaffByBranchIterator
+
+
+class StaffByBranchFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffByBranchField
 
 
 def _user(request):
@@ -85,9 +106,8 @@ class CustomerListFilter(django_filters.FilterSet):
     branch = django_filters.ModelChoiceFilter(
         label=_("Branch"), queryset=_branches, empty_label=_("Any")
     )
-    manager = django_filters.ModelChoiceFilter(
-        label=_("Manager"), queryset=_managers, empty_label=_("Any")
-    )
+    # Head office chooses among every branch's staff (a thousand and more): by branch.
+    manager = StaffByBranchFilter(label=_("Manager"), queryset=_managers, empty_label=_("Any"))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=CustomerStatus.choices, empty_label=_("Any")
     )

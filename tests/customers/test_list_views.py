@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -311,3 +312,30 @@ def test_it_streams_the_export_in_batches(client, org, monkeypatch):
         "A0004",
         "A0005",
     ]
+
+
+def test_head_office_chooses_a_manager_branch_by_branch(client, org):
+    client.force_login(org.head_office.user)
+    body = client.get(LIST).content.decode()
+    manager_select = re.search(r'<select name="manager".*?</select>', body, re.S).group()
+    groups = {
+        label: re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', options)
+        for label, options in re.findall(
+            r'<optgroup label="([^"]+)">(.*?)</optgroup>', manager_select, re.S
+        )
+    }
+    assert groups == {
+        "0101 杭州营业部": [
+            f"BRANCHHEAD {org.branch_manager.name}",
+            f"BROKER {org.broker.name}",
+            f"LEAD {org.team_lead.name}",
+            f"MANAGER {org.manager.name}",
+            f"TEAMMATE {org.teammate.name}",
+        ],
+        "0202 上海营业部": [f"OUTSIDER {org.other_broker.name}"],
+    }
+    # Each group is labelled as the branch select labels its branch (the script relies on it).
+    branch_select = re.search(r'<select name="branch".*?</select>', body, re.S).group()
+    branches = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', branch_select)
+    assert sorted(branches) == sorted(groups)
+    assert "js/list-filters" in body
