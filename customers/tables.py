@@ -291,7 +291,7 @@ def overdue_row(record) -> str:
 
 
 def task_status_html(task: Task) -> str:
-    """A task's status as a badge: what the done button of a row turns into."""
+    """A task's status as a badge: what the done and cancel buttons of a row turn into."""
     return format_html(
         '<span class="badge task-{}">{}</span>', task.status, TaskStatus(task.status).label
     )
@@ -323,12 +323,20 @@ class TaskTable(tables.Table):
     def render_done(self, record):
         if record.status != TaskStatus.OPEN:
             return ""
-        url = reverse("customers:task-done", args=[record.pk])
+        done = reverse("customers:task-done", args=[record.pk])
+        cancel = reverse("customers:task-cancel", args=[record.pk])
+        # Either button swaps both for the task's new status.
+        swap = 'hx-target="closest .task-actions" hx-swap="outerHTML"'
         return format_html(
-            '<button type="button" class="small" hx-post="{}" hx-target="this" '
-            'hx-swap="outerHTML">{}</button>',
-            url,
+            '<span class="task-actions">'
+            f'<button type="button" class="small" hx-post="{{}}" {swap}>{{}}</button> '
+            f'<button type="button" class="small quiet" hx-post="{{}}" hx-confirm="{{}}" {swap}>'
+            "{}</button></span>",
+            done,
             _("Done"),
+            cancel,
+            _("Cancel this task? It leaves your list of open tasks."),
+            _("Cancel"),
         )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     # -- relationship: interactions, service requests, tasks --
     path("tasks/", relationship.TaskListView.as_view(), name="tasks"),
     path("tasks/<int:pk>/done/", relationship.task_done_view, name="task-done"),
+    path("tasks/<int:pk>/cancel/", relationship.task_cancel_view, name="task-cancel"),
     path(
         "service-requests/",
         relationship.ServiceRequestListView.as_view(),

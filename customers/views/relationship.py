@@ -31,6 +31,7 @@ from customers.services.relationship import (
     interaction_log,
     service_request_move,
     service_request_open,
+    task_cancel,
     task_complete,
 )
 from customers.tables import ServiceRequestTable, TaskTable, task_status_html
@@ -102,11 +103,21 @@ def service_request_move_view(request, pk: int):
 
 @require_POST
 def task_done_view(request, pk: int):
+    return _task_finish(request, pk, task_complete)
+
+
+@require_POST
+def task_cancel_view(request, pk: int):
+    return _task_finish(request, pk, task_cancel)
+
+
+def _task_finish(request, pk: int, finish):
+    """Mark a task done or cancelled; htmx gets the row's new status badge."""
     task = task_get_for_completion(request.user, pk=pk)
     try:
-        task_complete(task=task, by=request.user)
+        finish(task=task, by=request.user)
     except ValidationError as error:
-        # Cancelled meanwhile: say so; the htmx answer shows the status it has instead.
+        # Finished the other way meanwhile: say so; the htmx answer shows the status it has.
         if not request.htmx:
             messages.error(request, error.messages[0])
     if not request.htmx:

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
+from crm.models import AuditEntry
 from customers.models import (
     Customer,
     Interaction,
@@ -276,13 +277,18 @@ def test_it_hides_tasks_about_customers_the_user_no_longer_serves(org):
     assert not tasks_for_user(org.broker.user).exists()
 
 
-def test_it_marks_a_task_done_for_its_assignee(client, org):
+@pytest.mark.parametrize(
+    ("action", "status"), [("done", TaskStatus.DONE), ("cancel", TaskStatus.CANCELLED)]
+)
+def test_it_finishes_a_task_for_its_assignee_and_records_who_did(client, org, action, status):
     task = task_for(org.broker, org.broker_customer)
     signed_in(client, org.broker)
-    response = client.post(f"/customers/tasks/{task.pk}/done/", **HTMX)
+    response = client.post(f"/customers/tasks/{task.pk}/{action}/", **HTMX)
     assert response.status_code == 200
-    assert "Done" in response.content.decode()
-    assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
+    assert f'class="badge task-{status}"' in response.content.decode()
+    assert Task.objects.get(pk=task.pk).status == status
+    entry = AuditEntry.objects.get(action=f"task.{status}")
+    assert (entry.actor, entry.object_id) == (org.broker.user, str(task.pk))
 
 
 def test_it_lets_the_branch_manager_mark_a_branch_task_done(client, org):
@@ -301,6 +307,26 @@ def test_it_is_a_404_when_a_stranger_marks_a_task_done(client, org, stranger):
     assert Task.objects.get(pk=task.pk).status == TaskStatus.OPEN
 
 
+def test_it_will_not_cancel_a_done_task_and_says_so(client, org):
+    task = task_for(org.broker, org.broker_customer)
+    signed_in(client, org.broker)
+    client.post(f"/customers/tasks/{task.pk}/done/")
+    response = client.post(f"/customers/tasks/{task.pk}/cancel/", follow=True)
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
+    (said,) = (str(message) for message in response.context["messages"])
+    assert str(TaskStatus.DONE.label) in said  # "The task is already \"Done\"."
+    assert said in response.content.decode()
+
+
+@pytest.mark.parametrize("stranger", ["teammate", "other_broker", "head_office"])
+def test_it_is_a_404_when_a_stranger_cancels_a_task(client, org, stranger):
+    task = task_for(org.broker, org.broker_customer)
+    signed_in(client, getattr(org, stranger))
+    assert client.post(f"/customers/tasks/{task.pk}/cancel/", **HTMX).status_code == 404
+    assert client.get(f"/customers/tasks/{task.pk}/cancel/").status_code in (404, 405)
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.OPEN
+
+
 def test_it_shows_my_tasks_in_a_bounded_number_of_queries(
     client, org, django_assert_max_num_queries
 ):
@@ -310,6 +336,7 @@ def test_it_shows_my_tasks_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(10):
         response = client.get("/customers/tasks/")
     assert response.content.decode().count("/done/") == 30
+    assert response.content.decode().count("/cancel/") == 30
 
 
 # -- the service requests list ------------------------------------------------------------------
