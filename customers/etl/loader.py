@@ -35,6 +35,7 @@ class FileOutcome:
 # Errors of a direct load that mean "some row needs the checked path": a value that does not
 # parse or fit (class 22), a key given twice (23, or 21000 for an upsert), a missing value.
 DIRECT_LOAD_FALLBACK = ("21", "22", "23")
+UNDECODABLE = ("22021", "22P05")  # invalid byte sequence; character with no equivalent
 
 
 class _RowsLeftOut(Exception):
@@ -181,9 +182,11 @@ def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layou
                 cursor.cursor.copy_expert(statements.copy_statement(_pg_encoding(encoding)), handle)
             return cursor.cursor.rowcount, []
         except (DatabaseError, psycopg2.Error) as error:
-            message = str(error)
-            nul = "invalid byte sequence" in message and ": 0x00" in message
-            if not nul and ("invalid byte sequence" in message or "has no equivalent" in message):
+            # By SQLSTATE, not by message (the server may speak another language):
+            # 22021 a byte sequence invalid in the encoding, 22P05 no equivalent in UTF-8.
+            code = getattr(error, "pgcode", None) or getattr(error.__cause__, "pgcode", None)
+            nul = code == "22021" and "0x00" in str(error)
+            if code in UNDECODABLE and not nul:
                 raise RefusedFile(path.name, f"cannot be decoded ({error})") from error
             # A line with too many or too few fields, or a NUL character (which decodes,
             # but no text column holds): read the file the portable way, which rejects it.
