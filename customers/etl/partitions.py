@@ -54,7 +54,7 @@ def is_partitioned(cursor, table: str) -> bool:
     return cursor.fetchone() is not None
 
 
-def _exists(cursor, name: str) -> bool:
+def exists(cursor, name: str) -> bool:
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
     return cursor.fetchone()[0]
 
@@ -93,10 +93,13 @@ class Span:
 def holding(cursor, table: str, day: datetime.date) -> str | None:
     """What holds `day`'s rows of a fact table: the table, or where it is partitioned the
     day's own partition or its month's (None if there is none yet)."""
-    if not partitioned_fact(cursor, table):
-        return table
+    return _partition_holding(cursor, table, day) if partitioned_fact(cursor, table) else table
+
+
+def _partition_holding(cursor, table: str, day: datetime.date) -> str | None:
+    """The partition of a partitioned table that takes `day`'s rows, if there is one."""
     for span in (Span.day(table, day), Span.month(table, month_start(day))):
-        if _exists(cursor, span.name):
+        if exists(cursor, span.name):
             return span.name
     return None
 
@@ -104,24 +107,27 @@ def holding(cursor, table: str, day: datetime.date) -> str | None:
 def day_span_wanted(cursor, table: str, day: datetime.date) -> Span | None:
     """The day partition to create for `day`'s rows of `table`, or None: when the table is
     not partitioned or a partition already covers the day."""
-    if not partitioned_fact(cursor, table):
+    if not partitioned_fact(cursor, table) or _partition_holding(cursor, table, day):
         return None
-    return None if holding(cursor, table, day) else Span.day(table, day)
+    return Span.day(table, day)
 
 
 def cover(cursor, table: str, days, *, by_month: bool = False) -> None:
-    """Make sure a partition takes the rows of each of `days` (there is no default
-    partition): an empty one for each day not covered yet, or, `by_month`, for its month,
-    unless that month already has day partitions."""
-    if not partitioned_fact(cursor, table):
+    """Make sure a partition of the partitioned `table` takes the rows of each of `days`
+    (there is no default partition): an empty one for each day not covered yet, or,
+    `by_month`, for its month, unless that month already has day partitions."""
+    missing = [day for day in sorted(set(days)) if not _partition_holding(cursor, table, day)]
+    if not missing:
         return
     months_in_days = {month_start(day) for _, day in day_partitions(cursor, table)}
-    for day in sorted(set(days)):
-        if holding(cursor, table, day):
-            continue
+    months_added = set()
+    for day in missing:
         month = month_start(day)
-        whole_month = by_month and month not in months_in_days
-        add_empty(cursor, Span.month(table, month) if whole_month else Span.day(table, day))
+        if not by_month or month in months_in_days:
+            add_empty(cursor, Span.day(table, day))
+        elif month not in months_added:  # one partition for the month's missing days
+            add_empty(cursor, Span.month(table, month))
+            months_added.add(month)
 
 
 def create_detached(cursor, span: Span) -> None:

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from crm.tasks import nightly_pipeline
-from customers.etl.partitions import FACT_TABLES
+from customers.etl.partitions import FACT_TABLES, cover
 from customers.etl.sql import FileSql
 from customers.models import ImportReject, RunStatus, Trade
 from customers.services import counter_day_import
@@ -217,3 +217,17 @@ def test_a_refused_day_leaves_no_partition_behind(tmp_path):
     assert run.error.startswith("credit_accounts.csv: cannot be decoded")
     for table in FACT_TABLES:
         assert partitions_of(table) == []
+
+
+def test_covering_days_by_month_makes_one_partition_per_month(tmp_path):
+    call_command("partition_facts")
+    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
+    days = [datetime.date(2026, 4, 1), datetime.date(2026, 4, 2), datetime.date(2026, 3, 3)]
+    with connection.cursor() as cursor:
+        cover(cursor, "customers_trade", days, by_month=True)
+    # April had no partition: one for the month; March has day partitions: one more day.
+    assert partitions_of("customers_trade") == [
+        "customers_trade_20260302",
+        "customers_trade_20260303",
+        "customers_trade_202604",
+    ]

@@ -21,6 +21,7 @@ from customers.etl.partitions import (
     add_empty,
     cover,
     day_partitions,
+    exists,
     is_partitioned,
     month_start,
     next_month,
@@ -106,8 +107,7 @@ class Command(BaseCommand):
         month, created = since, 0
         while month < horizon:
             span = Span.month(table, month)
-            cursor.execute("SELECT to_regclass(%s)", [span.name])
-            if cursor.fetchone()[0] is None and month not in taken:
+            if month not in taken and not exists(cursor, span.name):
                 add_empty(cursor, span)
                 created += 1
             month = next_month(month)
@@ -117,8 +117,7 @@ class Command(BaseCommand):
         """An earlier version gave each table a default partition, which attaching a day
         partition would lock against readers: its rows move into partitions of their own."""
         default = f"{table}_default"
-        cursor.execute("SELECT to_regclass(%s)", [default])
-        if cursor.fetchone()[0] is None:
+        if not exists(cursor, default):
             return
         cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {default}")
         cursor.execute(f"SELECT DISTINCT {column} FROM {default}")
