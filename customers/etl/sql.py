@@ -519,7 +519,8 @@ class FileSql:
         )
 
     def good_row_days(self) -> str | None:
-        """For a flow file: the days its good rows carry (a snapshot's are the business day)."""
+        """For a flow file: the days its good rows carry. None for other files, whose rows
+        all take the business day."""
         column = self.spec.day_column
         if column is None:
             return None
@@ -589,11 +590,12 @@ class FileSql:
         row the checked path would reject.
 
         `into` names a new, empty table shaped like the target (a day partition still to
-        attach, see etl/partitions.py): it takes the business day's rows only, and leaves a
-        flow's rows of other days out.
+        attach, see etl/partitions.py; the caller then loads it `plain`, as nothing can
+        conflict): it takes the business day's rows only, and leaves a flow's rows of other
+        days out.
         """
         source = self._direct_source(only_the_day=into is not None)
-        return self._insert(source, row="n", plain=plain or into is not None, into=into)
+        return self._insert(source, row="n", plain=plain, into=into)
 
     def direct_count(self) -> str:
         """For master data, whose load leaves unchanged rows out: the rows that pass every
