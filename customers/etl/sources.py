@@ -26,6 +26,10 @@ class RefusedFile(Exception):
         self.filename = filename
         self.cause = cause
 
+    @classmethod
+    def undecodable(cls, path: Path, encoding: str, error: UnicodeDecodeError) -> "RefusedFile":
+        return cls(path.name, f"cannot be decoded as {encoding} ({error.reason})")
+
 
 @dataclass(frozen=True)
 class ManifestEntry:
@@ -93,7 +97,7 @@ def count_records(path: Path, encoding: str) -> int:
         with path.open(encoding=encoding, newline="") as handle:
             return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
     except UnicodeDecodeError as error:
-        raise RefusedFile(path.name, f"cannot be decoded as {encoding} ({error.reason})") from error
+        raise RefusedFile.undecodable(path, encoding, error) from error
 
 
 def read_header(path: Path, encoding: str, delimiter: str) -> list[str]:
@@ -101,7 +105,7 @@ def read_header(path: Path, encoding: str, delimiter: str) -> list[str]:
         with path.open(encoding=encoding, newline="") as handle:
             header = next(csv.reader(handle, delimiter=delimiter), None)
     except UnicodeDecodeError as error:
-        raise RefusedFile(path.name, f"cannot be decoded as {encoding} ({error.reason})") from error
+        raise RefusedFile.undecodable(path, encoding, error) from error
     if not header:
         raise RefusedFile(path.name, "empty file: no header line")
     return [cell.strip() for cell in header]
@@ -167,7 +171,7 @@ def data_rows(
                 else:
                     yield number, [field or None for field in fields], "", ""
     except UnicodeDecodeError as error:
-        raise RefusedFile(path.name, f"cannot be decoded as {encoding} ({error.reason})") from error
+        raise RefusedFile.undecodable(path, encoding, error) from error
     except csv.Error as error:
         raise RefusedFile(path.name, f"not valid CSV ({error})") from error
 
@@ -187,7 +191,7 @@ def check_decodable(path: Path, encoding: str) -> None:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        raise RefusedFile(path.name, f"cannot be decoded as {encoding} ({error.reason})") from error
+        raise RefusedFile.undecodable(path, encoding, error) from error
 
 
 def spec_for(filename: str) -> FileSpec | None:
