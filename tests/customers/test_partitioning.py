@@ -13,6 +13,7 @@ from customers.services import counter_day_import
 
 from .counter_files import HEADERS, base_day, csv_text, write_day
 from .test_import import snapshot_of_business_data
+from .test_import_direct import import_saying
 
 pytestmark = [
     pytest.mark.django_db,
@@ -65,21 +66,11 @@ def rows_in(table: str) -> int:
         return cursor.fetchone()[0]
 
 
-def import_saying(folder):
-    said = []
-    run = counter_day_import(folder=folder, progress=said.append)
-    return run, said
-
-
-def loaded_in_one_pass(said: list[str], file: str) -> bool:
-    return any(m.startswith(f"{file}.csv:") and m.endswith("(one pass)") for m in said)
-
-
 def test_a_new_day_gets_a_partition_of_its_own_filled_in_one_pass(tmp_path):
     call_command("partition_facts")
-    run, said = import_saying(write_day(tmp_path, "20260302", base_day()))
+    run, one_pass = import_saying(write_day(tmp_path, "20260302", base_day()))
     assert run.status == RunStatus.LOADED, run.error
-    assert all(loaded_in_one_pass(said, file) for file in ("trades", "cash_flows", "positions"))
+    assert {"trades", "cash_flows", "positions"} <= one_pass
     for table in FACT_TABLES:
         assert partitions_of(table) == [f"{table}_20260302"]
     assert rows_in("customers_trade_20260302") == 2
@@ -106,9 +97,9 @@ def test_a_day_with_a_reject_gets_its_partition_through_the_checked_path(tmp_pat
     call_command("partition_facts")
     rows = base_day()
     rows["trades"][1][8] = "NaN"
-    run, said = import_saying(write_day(tmp_path, "20260302", rows))
+    run, one_pass = import_saying(write_day(tmp_path, "20260302", rows))
     assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
-    assert not loaded_in_one_pass(said, "trades")
+    assert "trades" not in one_pass
     assert rows_in("customers_trade_20260302") == 1
     assert ImportReject.objects.get(run=run).reason.startswith("not a number")
 
@@ -129,9 +120,9 @@ def test_a_trade_of_another_day_sends_the_file_the_checked_way(tmp_path):
     call_command("partition_facts")
     rows = base_day()
     rows["trades"][1][1] = "2026-02-27"  # a late trade of the day before
-    run, said = import_saying(write_day(tmp_path, "20260302", rows))
+    run, one_pass = import_saying(write_day(tmp_path, "20260302", rows))
     assert run.status == RunStatus.LOADED, run.error
-    assert not loaded_in_one_pass(said, "trades")
+    assert "trades" not in one_pass
     # The checked path gives the day before a partition too, for the trade it carries.
     assert rows_in("customers_trade_20260302") == 1
     assert rows_in("customers_trade_20260227") == 1
@@ -197,9 +188,9 @@ def test_a_row_of_a_day_no_partition_takes_sends_a_reload_the_checked_way(tmp_pa
     counter_day_import(folder=write_day(tmp_path / "first", "20260302", base_day()))
     rows = base_day()
     rows["trades"][1][1] = "2026-02-27"  # the day is covered now, the day before is not
-    run, said = import_saying(write_day(tmp_path / "again", "20260302", rows))
+    run, one_pass = import_saying(write_day(tmp_path / "again", "20260302", rows))
     assert run.status == RunStatus.LOADED, run.error
-    assert not loaded_in_one_pass(said, "trades")
+    assert "trades" not in one_pass
     assert rows_in("customers_trade_20260227") == 1
     assert Trade.objects.filter(trade_date=datetime.date(2026, 3, 2)).count() == 2
 
