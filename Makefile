@@ -39,9 +39,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# pytest's exit code 5 ("no tests ran") is a failure here, like any other.
+# pytest's exit code 5 ("no tests ran") is a failure here, like any other. On SQLite the
+# test database is a file, so that the tests' own worker processes can open it too.
 test: $(INSTALLED) sysdeps catalogues lint
-	$(BIN)/python -m pytest; status=$$?; \
+	SQLITE_TEST_DATABASE=$${SQLITE_TEST_DATABASE:-.data/test-crm.sqlite3} $(BIN)/python -m pytest; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest ran no tests" >&2; exit 1; fi; exit $$status
 
 # A real Celery worker and beat against Redis (CELERY_BROKER_URL, default local Redis).

@@ -1,14 +1,17 @@
 """The metrics step of the nightly pipeline: per customer per business day, then per month,
 as set-based SQL over the imported facts. Each formula is documented in the README
-("Metrics"); re-running a day or month replaces exactly its rows.
+("Metrics"); re-running a day or month replaces exactly its rows. Which days need computing
+again is read from the import runs (`ImportRun.metrics_at`), never from a day named by hand.
 """
 
 import calendar
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from analytics.models import (
     BranchDay,
@@ -21,7 +24,7 @@ from analytics.models import (
 )
 from crm.locks import nightly_lock_acquire
 from customers.etl.sql import Dialect
-from customers.models import DailyBalance, ImportRun, RunStatus
+from customers.models import LOADED_STATUSES, DailyBalance, ImportRun, RunKind
 from customers.services.figures import DAY_ASSET_JOINS
 
 DAY_SQL = """
@@ -248,6 +251,9 @@ def _rate(name: str, default: str) -> str:
 def metrics_compute_day(*, day: datetime.date) -> int:
     """Replace the day's customer metrics; returns the rows written."""
     nightly_lock_acquire()
+    # The runs whose facts this computation reads: loaded (their status is saved after their
+    # facts commit) before it started. One that finishes meanwhile stays stale for next time.
+    measured = list(_loaded_runs().filter(business_date=day).values_list("pk", flat=True))
     CustomerDay.objects.filter(business_date=day).delete()
     sql = DAY_SQL.format(
         assets=DAY_ASSET_JOINS.format(day=_date_sql(day)),
@@ -261,6 +267,7 @@ def metrics_compute_day(*, day: datetime.date) -> int:
         rows = cursor.rowcount
     _rollups(period="business_date", value=day, daily=True)
     _accounts(day)
+    ImportRun.objects.filter(pk__in=measured).update(metrics_at=timezone.now())
     return rows
 
 
@@ -346,31 +353,121 @@ def metrics_compute_month(*, month: datetime.date) -> int:
 
 def _is_open(month: datetime.date) -> bool:
     """A month is still open while no later business day has been loaded."""
-    next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return not DailyBalance.objects.filter(business_date__gte=next_month).exists()
+    return not DailyBalance.objects.filter(business_date__gte=_next_month(month)).exists()
 
 
 def metrics_for_run(*, run: ImportRun) -> None:
-    """The metrics a loaded import run touches: its day, and the month(s) that day weighs in
-    (the next month too, when the day is the last business day before it). A run that
-    loaded nothing (refused, failed) touches nothing."""
-    if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
-        return
-    metrics_compute_day(day=run.business_date)
-    month = run.business_date.replace(day=1)
-    metrics_compute_month(month=month)
-    next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    if CustomerMonth.objects.filter(month=next_month).exists():
-        metrics_compute_month(month=next_month)
+    """The metrics a loaded import run touches: its day, and the months that day weighs in.
+    A run that loaded nothing (refused, failed, already loaded) touches nothing."""
+    if run.status in LOADED_STATUSES:
+        metrics_compute_days(days=[run.business_date])
+
+
+def metrics_compute_days(*, days: Iterable[datetime.date]) -> list[datetime.date]:
+    """Compute the days, then each month they weigh in once; returns those months."""
+    days = sorted(set(days))
+    for day in days:
+        metrics_compute_day(day=day)
+    months = _months_weighed(days)
+    for month in months:
+        metrics_compute_month(month=month)
+    return months
+
+
+def metrics_compute_stale() -> list[datetime.date]:
+    """Every day whose metrics miss what was loaded for it, then their months (the nightly
+    pipeline after its import, a correction, `compute_metrics`); returns those days."""
+    days = metrics_stale_days()
+    metrics_compute_days(days=days)
+    return days
 
 
 def metrics_compute_missing() -> list[datetime.date]:
     """Every loaded business day without metrics, then their months (backfills, demo)."""
-    loaded = set(DailyBalance.objects.values_list("business_date", flat=True).distinct())
-    done = set(CustomerDay.objects.values_list("business_date", flat=True).distinct())
-    missing = sorted(loaded - done)
-    for day in missing:
-        metrics_compute_day(day=day)
-    for month in sorted({day.replace(day=1) for day in missing}):
-        metrics_compute_month(month=month)
-    return missing
+    days = _days_loaded_without_metrics()
+    metrics_compute_days(days=days)
+    return days
+
+
+def metrics_stale_days() -> list[datetime.date]:
+    """Days a loaded run has changed since their metrics were computed (a re-delivered day,
+    a correction, a late day: `metrics_at` still empty), and days loaded without metrics."""
+    unmeasured = (
+        _loaded_runs()
+        .filter(metrics_at__isnull=True)
+        .values_list("business_date", flat=True)
+        .distinct()
+    )
+    return sorted(set(unmeasured) | set(_days_loaded_without_metrics()))
+
+
+def _loaded_runs():
+    return ImportRun.objects.filter(
+        kind__in=(RunKind.DAY, RunKind.CORRECTION), status__in=LOADED_STATUSES
+    )
+
+
+# The distinct days of the balances table by one index probe per day (a "loose index scan"),
+# instead of reading every balance of every day, then those without customer metrics.
+DAYS_WITHOUT_METRICS_SQL = """
+WITH RECURSIVE loaded (day) AS (
+    SELECT MIN(business_date) FROM customers_dailybalance
+    UNION ALL
+    SELECT (SELECT MIN(b.business_date) FROM customers_dailybalance b
+            WHERE b.business_date > loaded.day)
+    FROM loaded WHERE loaded.day IS NOT NULL
+)
+SELECT day FROM loaded
+WHERE day IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM analytics_customerday d WHERE d.business_date = loaded.day)
+"""
+
+
+def _days_loaded_without_metrics() -> list[datetime.date]:
+    with connection.cursor() as cursor:
+        cursor.execute(DAYS_WITHOUT_METRICS_SQL)
+        # SQLite hands dates out of a raw query as ISO text.
+        return sorted(
+            day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
+            for (day,) in cursor.fetchall()
+        )
+
+
+def _months_weighed(days: list[datetime.date]) -> list[datetime.date]:
+    """The months whose roll-ups read these days: each day's own month; the next month when
+    a day is the last business day before it (it stands for the next month's first days
+    until its first business day) and that month is rolled up already; the previous month
+    when a day is the first loaded in its month (it closes the previous month, which then
+    counts to its end) and the previous month ended on a day without business."""
+    months = set()
+    by_month: dict[datetime.date, list[datetime.date]] = {}
+    for day in days:
+        by_month.setdefault(day.replace(day=1), []).append(day)
+    for month, in_month in by_month.items():
+        months.add(month)
+        following = _next_month(month)
+        last = max(in_month)
+        if (
+            CustomerMonth.objects.filter(month=following).exists()
+            and not CustomerDay.objects.filter(
+                business_date__gt=last, business_date__lt=following
+            ).exists()
+        ):
+            months.add(following)
+        previous = (month - datetime.timedelta(days=1)).replace(day=1)
+        first = min(in_month)
+        if (
+            CustomerMonth.objects.filter(month=previous).exists()
+            and not DailyBalance.objects.filter(
+                business_date__gte=month, business_date__lt=first
+            ).exists()
+            and not CustomerDay.objects.filter(
+                business_date=month - datetime.timedelta(days=1)
+            ).exists()
+        ):
+            months.add(previous)
+    return sorted(months)
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)

@@ -5,7 +5,11 @@ across every worker on every machine. SQLite serialises writers by itself (the s
 open write transactions immediately), so there is nothing to take there.
 """
 
-from django.db import connection
+import os
+import secrets
+import socket
+
+from django.db import DatabaseError, connection
 
 NIGHTLY_LOCK_KEY = 4_202_611  # any constant bigint, the same for every nightly step
 
@@ -15,3 +19,77 @@ def nightly_lock_acquire() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NIGHTLY_LOCK_KEY])
+
+
+# -- whether the process running a long step is still alive --------------------------------
+# A run records "host:pid:token" when it starts and, on PostgreSQL, holds a session-level
+# advisory lock on its token until it ends. The server drops that lock when the process's
+# connection dies (process killed, machine restarted), so another process, on any machine,
+# can tell a dead run from a live one. SQLite is the embedded single-machine default: there
+# a run is alive while its process is.
+
+LIVENESS_CLASS = 4_202_612  # first half of the two-int advisory key; the token is the second
+
+
+def liveness_claim() -> str:
+    """Claim a token for a run about to start; returns what to record as its worker."""
+    token = secrets.randbelow(2**31 - 1) + 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LIVENESS_CLASS, token])
+    return f"{socket.gethostname()}:{os.getpid()}:{token}"
+
+
+def liveness_release(worker: str) -> None:
+    """Give the token back when the run ends (its connection may already be gone)."""
+    if connection.vendor != "postgresql" or not (token := _token(worker)):
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LIVENESS_CLASS, token])
+    except DatabaseError:
+        pass  # a broken connection has released it already
+
+
+def liveness_alive(worker: str) -> bool:
+    """Whether the process that recorded `worker` still runs (an empty record: no). This
+    process's own runs count as alive (its session holds their locks re-entrantly)."""
+    token = _token(worker)
+    if token is None:
+        return False
+    if worker.startswith(f"{socket.gethostname()}:{os.getpid()}:"):
+        return True
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LIVENESS_CLASS, token])
+            (free,) = cursor.fetchone()
+            if free:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LIVENESS_CLASS, token])
+            return not free
+    host, pid, _ = worker.rsplit(":", 2)
+    if host != socket.gethostname():
+        return True  # another machine's process: nothing here can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _token(worker: str) -> int | None:
+    try:
+        return int(worker.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def nightly_lock_try() -> bool:
+    """Take the nightly lock if it is free (inside transaction.atomic()); False if a nightly
+    step holds it. SQLite's own write lock serialises there."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [NIGHTLY_LOCK_KEY])
+        return cursor.fetchone()[0]

@@ -96,6 +96,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use an in-memory database unless this names a file, which other processes
+    # (the concurrent-import tests start real ones) can open too; `make test` sets it.
+    if test_file := env.str("SQLITE_TEST_DATABASE", default=""):
+        DATABASES["default"]["TEST"] = {"NAME": str(Path(test_file).resolve())}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -180,6 +184,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "crm.nightly_pipeline",
         "schedule": crontab(hour=NIGHTLY_PIPELINE_HOUR, minute=NIGHTLY_PIPELINE_MINUTE),
     },
+    # An import whose process died (killed, machine restarted) is marked failed, so that
+    # nobody waits on a run that will never end.
+    "import-runs-reap": {"task": "customers.import_runs_reap", "schedule": crontab(minute="*/5")},
 }
 
 # The most customers one CSV export may hold (a bigger one asks for narrower filters).

@@ -18,3 +18,13 @@ def nightly_pipeline() -> dict:
     from .pipeline import nightly_pipeline_run
 
     return nightly_pipeline_run()
+
+
+@shared_task(name="crm.pipeline", acks_late=True)
+def pipeline(
+    day: str | None = None, profile: str | None = None, started_by_id: int | None = None
+) -> dict:
+    """An import started from the Imports page, then the metrics it makes stale."""
+    from .pipeline import pipeline_run
+
+    return pipeline_run(day=day, profile=profile, started_by_id=started_by_id)

@@ -2,10 +2,11 @@
 the relationship (contacts, service request types and SLAs, service requests, tasks)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from .etl.specs import SPECS
+from .etl.specs import SPECS, canonical_codes, canonical_columns
 from .models import (
     CapitalAccount,
     CodeMapping,
@@ -19,6 +20,8 @@ from .models import (
     ServiceRequestType,
     Task,
 )
+from .models.imports import FILE_CHOICES
+from .services.profiles import import_profile_copy, import_profile_save
 
 
 @admin.register(Customer)
@@ -31,40 +34,182 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+def _column_choices(*, coded: bool) -> list:
+    """Canonical columns grouped by file (an alias for every file takes any of them)."""
+    groups = [
+        (f"{spec.filename}", [(name, name) for name in canonical_columns(spec.name, coded=coded)])
+        for spec in SPECS.values()
+    ]
+    return [("", "---------"), *[(label, names) for label, names in groups if names]]
+
+
 class CanonicalColumnForm(forms.ModelForm):
-    """Refuses a canonical column the import does not know (for the chosen file)."""
+    """The canonical column is one of the chosen file's columns (of any file when the row
+    holds for every file), chosen from a list rather than typed."""
+
+    coded_only = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["column"] = forms.ChoiceField(
+            label=_("canonical column"),
+            choices=_column_choices(coded=self.coded_only),
+            help_text=self._meta.model._meta.get_field("column").help_text,
+        )
 
     def clean(self):
         cleaned = super().clean()
-        column, file = cleaned.get("column"), cleaned.get("file")
-        specs = [SPECS[file]] if file else list(SPECS.values())
-        known = {c.name for spec in specs for c in spec.columns}
+        column, file = cleaned.get("column"), cleaned.get("file") or ""
+        known = canonical_columns(file, coded=self.coded_only)
         if column and column not in known:
             self.add_error(
                 "column",
-                _("Unknown canonical column. Known: %(columns)s")
-                % {"columns": ", ".join(sorted(known))},
+                _("%(file)s has no such column. Its columns: %(columns)s")
+                % {
+                    "file": f"{file}.csv" if file else _("Every file"),
+                    "columns": ", ".join(known),
+                },
+            )
+        return cleaned
+
+
+class ColumnAliasForm(CanonicalColumnForm):
+    class Meta:
+        model = ColumnAlias
+        fields = ("file", "header", "column")
+
+
+class CodeMappingForm(CanonicalColumnForm):
+    """A code is mapped onto one the contract allows for its column (e.g. side: B, S, RS, IPO,
+    DIV), so that a typo is caught here rather than by rejecting every row of a night."""
+
+    coded_only = True
+
+    class Meta:
+        model = CodeMapping
+        fields = ("file", "column", "source", "target")
+
+    def clean(self):
+        cleaned = super().clean()
+        column, file, target = (
+            cleaned.get("column"),
+            cleaned.get("file") or "",
+            cleaned.get("target"),
+        )
+        allowed = canonical_codes(column, file) if column else ()
+        if allowed and target and target not in allowed:
+            self.add_error(
+                "target",
+                _("%(column)s takes one of: %(codes)s")
+                % {"column": column, "codes": ", ".join(allowed)},
             )
         return cleaned
 
 
 class ColumnAliasInline(admin.TabularInline):
     model = ColumnAlias
-    form = CanonicalColumnForm
-    extra = 1
+    form = ColumnAliasForm
+    extra = 3
 
 
 class CodeMappingInline(admin.TabularInline):
     model = CodeMapping
-    form = CanonicalColumnForm
-    extra = 1
+    form = CodeMappingForm
+    extra = 3
+
+
+class ImportProfileForm(forms.ModelForm):
+    never_delivered = forms.MultipleChoiceField(
+        label=_("files this counter never delivers"),
+        choices=FILE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=ImportProfile._meta.get_field("never_delivered").help_text,
+    )
+
+    class Meta:
+        model = ImportProfile
+        fields = (
+            "name",
+            "description",
+            "encoding",
+            "delimiter",
+            "other_delimiter",
+            "date_format",
+            "thousands_separator",
+            "is_default",
+            "never_delivered",
+        )
+
+    def _get_validation_exclusions(self):
+        # Marking a profile the default takes the mark from the previous default on save
+        # (import_profile_save); the one-default constraint must not refuse it first.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_default")
+        return exclusions
 
 
 @admin.register(ImportProfile)
 class ImportProfileAdmin(admin.ModelAdmin):
-    list_display = ("name", "description", "encoding", "delimiter", "date_format", "is_default")
+    form = ImportProfileForm
+    list_display = (
+        "name",
+        "description",
+        "encoding",
+        "delimiter_shown",
+        "date_format",
+        "is_default",
+    )
     search_fields = ("name", "description")
     inlines = (ColumnAliasInline, CodeMappingInline)
+    actions = ("copy_profiles",)
+
+    @admin.display(description=_("delimiter"), ordering="delimiter")
+    def delimiter_shown(self, profile: ImportProfile) -> str:
+        return profile.delimiter_label
+
+    def save_model(self, request, obj, form, change):
+        import_profile_save(profile=obj)
+
+    @admin.action(description=_("Copy the selected profiles (with their aliases and codes)"))
+    def copy_profiles(self, request, queryset):
+        copies = [import_profile_copy(profile=profile) for profile in queryset.order_by("name")]
+        self.message_user(
+            request,
+            _("Copied: %(names)s. Rename a copy and adjust it to the new counter.")
+            % {"names": ", ".join(copy.name for copy in copies)},
+            messages.SUCCESS,
+        )
+
+    def get_urls(self):
+        # Set-up from a sample day and the dry run (customers/admin_views.py, which needs the
+        # forms of this module, hence imported here).
+        from . import admin_views
+
+        def view(function):
+            def wrapped(request, object_id):
+                return function(request, self, object_id)
+
+            return self.admin_site.admin_view(wrapped)
+
+        return [
+            path(
+                "<path:object_id>/setup/",
+                view(admin_views.profile_setup),
+                name="customers_importprofile_setup",
+            ),
+            path(
+                "<path:object_id>/setup/save/",
+                view(admin_views.profile_setup_save),
+                name="customers_importprofile_setup_save",
+            ),
+            path(
+                "<path:object_id>/dry-run/",
+                view(admin_views.profile_dry_run),
+                name="customers_importprofile_dry_run",
+            ),
+            *super().get_urls(),
+        ]
 
 
 class ImportFileResultInline(admin.TabularInline):

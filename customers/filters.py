@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import (
     CustomerStatus,
+    CustomerType,
     DailyPosition,
     InvestorClass,
     RiskLevel,
@@ -108,6 +109,9 @@ class CustomerListFilter(django_filters.FilterSet):
     )
     # Head office chooses among every branch's staff (a thousand and more): by branch.
     manager = StaffByBranchFilter(label=_("Manager"), queryset=_managers, empty_label=_("Any"))
+    cust_type = django_filters.ChoiceFilter(
+        label=_("Customer type"), choices=CustomerType.choices, empty_label=_("Any")
+    )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=CustomerStatus.choices, empty_label=_("Any")
     )
@@ -174,7 +178,7 @@ class CustomerListFilter(django_filters.FilterSet):
     GROUPS = (
         (
             _("Customer"),
-            ("q", "branch", "manager", "status", "risk_level", "investor_class"),
+            ("q", "branch", "manager", "cust_type", "status", "risk_level", "investor_class"),
         ),
         (_("Account age"), ("age_min", "age_max")),
         (

@@ -1,5 +1,5 @@
-"""Django forms of the customers app: the upload of corrected import rejects; logging a
-contact, opening a service request and moving it along its workflow."""
+"""Django forms of the customers app: starting an import and the upload of corrected import
+rejects; logging a contact, opening a service request and moving it along its workflow."""
 
 import datetime
 import tempfile
@@ -19,10 +19,43 @@ from .filters import filter_query
 from .models import (
     SERVICE_REQUEST_FLOW,
     Customer,
+    ImportProfile,
     Interaction,
     ServiceRequest,
     ServiceRequestStatus,
 )
+
+
+class ImportStartForm(forms.Form):
+    """Start an import from the Imports page: every pending day, or one day folder again
+    (`days`: the folder names that can be imported), with a profile (the default first)."""
+
+    day = forms.ChoiceField(
+        label=_("Day"),
+        required=False,
+        help_text=_(
+            "Every pending day: each day folder not loaded yet as it is now. A chosen day is"
+            " imported again, even when it is loaded already."
+        ),
+    )
+    profile = forms.ChoiceField(label=_("Profile"))
+
+    def __init__(self, *args, days: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = [
+            ("", _("Every pending day")),
+            *((name, f"{name[:4]}-{name[4:6]}-{name[6:]}") for name in days),
+        ]
+        profiles = list(
+            ImportProfile.objects.order_by("-is_default", "name").values_list("name", "is_default")
+        )
+        self.fields["profile"].choices = [
+            (name, _("%(name)s (default)") % {"name": name} if default else name)
+            for name, default in profiles
+        ]
+        defaults = [name for name, default in profiles if default]
+        if defaults:
+            self.fields["profile"].initial = defaults[0]
 
 
 class ImportCorrectionForm(forms.Form):

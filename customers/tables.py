@@ -25,6 +25,7 @@ from .models import (
 NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 NOWRAP = {"td": {"class": "nowrap"}}
 ERROR_CHARS = 80
+RAW_SHOWN = 300  # characters of a rejected line shown on the run page
 
 
 class CustomerTable(tables.Table):
@@ -37,6 +38,7 @@ class CustomerTable(tables.Table):
         attrs=NOWRAP,
     )
     name = tables.Column(verbose_name=_("Name"))
+    cust_type = tables.Column(verbose_name=_("Customer type"), order_by=("cust_type", "cust_no"))
     branch = tables.Column(
         verbose_name=_("Branch"), accessor="branch__name", order_by=("branch__code", "cust_no")
     )
@@ -58,6 +60,7 @@ class CustomerTable(tables.Table):
         fields = (
             "cust_no",
             "name",
+            "cust_type",
             "branch",
             "manager",
             "status",
@@ -119,7 +122,8 @@ def percent_text(value) -> str:
 
 
 class ImportRunTable(tables.Table):
-    """The import history. Running rows show the progress the view hands in by run id."""
+    """The import history. Running rows show the progress the view hands in by run id;
+    `followed`: the page polls the whole table, so that a running row does not poll itself."""
 
     id = tables.Column(
         verbose_name=_("Run"), linkify=("customers:import-run", {"run_id": tables.A("pk")})
@@ -140,7 +144,9 @@ class ImportRunTable(tables.Table):
     rows_read = tables.Column(attrs=NUMBER)
     rows_loaded = tables.Column(attrs=NUMBER)
     rows_rejected = tables.Column(attrs=NUMBER)
-    error = tables.Column(default="")
+    error = tables.Column(
+        verbose_name=_("error"), accessor="error_text", orderable=False, default=""
+    )
 
     class Meta:
         model = ImportRun
@@ -161,15 +167,22 @@ class ImportRunTable(tables.Table):
         attrs = {"class": "table import-runs"}
         empty_text = _("No import has run yet.")
 
-    def __init__(self, *args, progress: dict[int, dict | None] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        progress: dict[int, dict | None] | None = None,
+        followed: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.progress = progress or {}
+        self.followed = followed
 
     def render_id(self, value):
         return f"#{value}"
 
     def render_status(self, record):
-        return run_status_html(record, self.progress.get(record.pk))
+        return run_status_html(record, self.progress.get(record.pk), followed=self.followed)
 
     def render_duration(self, value):
         return duration_text(value)
@@ -246,17 +259,29 @@ class ImportRejectTable(tables.Table):
         # Stored as the English msgid (gettext_noop in customers/etl/specs.py).
         return gettext(value)
 
+    def render_raw(self, value):
+        # A line can be kilobytes even as kept (customers/etl/specs.py kept_raw): the page
+        # shows its start, and the rejects download holds it as kept.
+        if len(value) <= RAW_SHOWN:
+            return value
+        title = gettext("%(count)s characters; download the rejects to read the whole line") % {
+            "count": len(value)
+        }
+        return format_html('<span title="{}">{}…</span>', title, value[:RAW_SHOWN])
+
     def render_resolved_by(self, value):
         url = reverse("customers:import-run", kwargs={"run_id": value})
         label = gettext("superseded by run #%(run)s") % {"run": value}
         return format_html('<a href="{}">{}</a>', url, label)
 
 
-def run_status_html(run: ImportRun, progress: dict | None = None) -> str:
-    """The status badge of a run; for a running run, the polling progress partial."""
+def run_status_html(run: ImportRun, progress: dict | None = None, *, followed=False) -> str:
+    """The status badge of a run; for a running run, the progress partial (polling itself
+    unless the page around it is `followed`, i.e. polls already)."""
     if run.status == RunStatus.RUNNING:
         return render_to_string(
-            "customers/imports/_progress.html", {"run": run, "progress": progress}
+            "customers/imports/_progress.html",
+            {"run": run, "progress": progress, "followed": followed},
         )
     return render_to_string("customers/imports/_status.html", {"run": run})
 

@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     # -- import monitoring (head office) --
     path("imports/", imports.ImportRunListView.as_view(), name="imports"),
+    path("imports/start/", imports.import_start, name="import-start"),
     path("imports/<int:run_id>/", imports.import_run_detail, name="import-run"),
     path("imports/<int:run_id>/progress/", imports.import_run_progress, name="import-progress"),
     path(

@@ -29,7 +29,12 @@ def _celery_in_process(request):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _own_cache(settings):
+    """An empty cache of this process's own: the default file cache under .data/ is shared
+    with every other process on the machine (another test run sets and clears its keys)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
     cache.clear()
 
 

@@ -187,7 +187,8 @@ def _stage(cursor, statements: FileSql, path: Path, encoding: str, layout: Layou
             code = getattr(error, "pgcode", None) or getattr(error.__cause__, "pgcode", None)
             nul = code == "22021" and "0x00" in str(error)
             if code in UNDECODABLE and not nul:
-                raise RefusedFile(path.name, f"cannot be decoded ({error})") from error
+                reason = str(error).strip().splitlines()[0]
+                raise RefusedFile.undecodable(path, encoding, reason) from error
             # A line with too many or too few fields, or a NUL character (which decodes,
             # but no text column holds): read the file the portable way, which rejects it.
     return _stage_portable(cursor, statements, path, encoding, layout)

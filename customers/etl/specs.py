@@ -30,6 +30,19 @@ UNKNOWN_CUSTOMER = gettext_noop("unknown customer")
 UNKNOWN_ACCOUNT = gettext_noop("unknown fund account")
 NO_MARKET_VALUE = gettext_noop("no market value and no close price for the day")
 
+# A rejected line is kept cut to RAW_KEPT characters and marked with its whole length (a
+# counter once wrote a 5 MB line): the same cut on both paths (sql.Dialect.kept_raw says it
+# in SQL), so that no page and no reject row holds megabytes.
+RAW_KEPT = 4096
+RAW_CUT_MARK = " …[cut: {length} characters in all]"
+
+
+def kept_raw(raw: str) -> str:
+    """A rejected line's text as kept: whole up to RAW_KEPT characters, else cut and marked."""
+    if len(raw) <= RAW_KEPT:
+        return raw
+    return raw[:RAW_KEPT] + RAW_CUT_MARK.format(length=len(raw))
+
 
 @dataclass(frozen=True)
 class Column:
@@ -541,3 +554,41 @@ _spec(
 )
 
 assert tuple(SPECS) == COUNTER_FILES, "specs must follow the load order of COUNTER_FILES"
+
+
+# -- what an import profile may name (the admin's choices and checks ask here) ----------------
+
+FLAG_CODES = ("Y", "N")
+
+
+def column_codes(column: Column) -> tuple[str, ...]:
+    """The canonical codes a coded column takes (a flag is Y or N); () for other columns."""
+    if column.kind == "flag":
+        return FLAG_CODES
+    return column.codes if column.kind == "code" else ()
+
+
+def specs_of(file: str) -> list[FileSpec]:
+    """The one file's spec, or every spec for an alias or code that holds in every file."""
+    return [SPECS[file]] if file else list(SPECS.values())
+
+
+def canonical_columns(file: str = "", *, coded: bool = False) -> list[str]:
+    """The canonical columns of the file (of every file when empty), coded ones only if asked."""
+    names = {
+        column.name
+        for spec in specs_of(file)
+        for column in spec.columns
+        if not coded or column_codes(column)
+    }
+    return sorted(names)
+
+
+def canonical_codes(column: str, file: str = "") -> tuple[str, ...]:
+    """The codes the contract allows for a column of the file (of any file when empty)."""
+    codes: list[str] = []
+    for spec in specs_of(file):
+        for candidate in spec.columns:
+            if candidate.name == column:
+                codes += [code for code in column_codes(candidate) if code not in codes]
+    return tuple(codes)

@@ -15,6 +15,8 @@ from .specs import (
     NOT_A_DATE,
     NOT_A_NUMBER,
     NUMBER_TOO_LARGE,
+    RAW_CUT_MARK,
+    RAW_KEPT,
     REQUIRED,
     TOO_LONG,
     UNKNOWN_CODE,
@@ -98,6 +100,16 @@ class Dialect:
         """Null-safe "the row values differ"."""
         operator = "IS DISTINCT FROM" if self.postgres else "IS NOT"
         return f"({left}) {operator} ({right})"
+
+    def kept_raw(self, expr: str) -> str:
+        """specs.kept_raw in SQL: the text whole up to RAW_KEPT characters, else cut and
+        marked with its whole length (length and substr count characters on both)."""
+        before, after = RAW_CUT_MARK.split("{length}")
+        cut = (
+            f"substr({expr}, 1, {RAW_KEPT}) || {literal(before)} || "
+            f"CAST(length({expr}) AS text) || {literal(after)}"
+        )
+        return f"(CASE WHEN length({expr}) > {RAW_KEPT} THEN {cut} ELSE {expr} END)"
 
     @property
     def newline(self) -> str:
@@ -468,16 +480,22 @@ class FileSql:
 
     # -- rejects ------------------------------------------------------------------------
     def insert_rejects(self, run_id: int, line_offset: int = 1) -> str:
-        """Rejected rows with their line (the header is line 1) and the row as CSV text."""
+        """Rejected rows with their line (the header is line 1) and the row as CSV text, cut
+        as specs.kept_raw keeps it (the text is built once per row, under the fence)."""
         raw = f" || {literal(self.layout.delimiter)} || ".join(
             self._csv_field(f"s.c{i}") for i in range(self.layout.width)
         )
+        rejected = (
+            f"SELECT k.line_no + {int(line_offset)} AS line_no, "
+            f"{self.d.before_part('k.problem', '|')} AS problem_column, "
+            f"{self.d.after_part('k.problem', '|')} AS reason, {raw} AS raw "
+            f"FROM {self.checked} k JOIN {self.staging} s ON s.line_no = k.line_no "
+            f"WHERE k.problem IS NOT NULL{self.d.fence}"
+        )
         return (
             'INSERT INTO customers_importreject (run_id, file, line_no, "column", reason, raw) '
-            f"SELECT {int(run_id)}, {literal(self.spec.name)}, k.line_no + {int(line_offset)}, "
-            f"{self.d.before_part('k.problem', '|')}, {self.d.after_part('k.problem', '|')}, "
-            f"{raw} FROM {self.checked} k JOIN {self.staging} s ON s.line_no = k.line_no "
-            "WHERE k.problem IS NOT NULL"
+            f"SELECT {int(run_id)}, {literal(self.spec.name)}, r.line_no, r.problem_column, "
+            f"r.reason, {self.d.kept_raw('r.raw')} FROM ({rejected}) r"
         )
 
     def _csv_field(self, expr: str) -> str:

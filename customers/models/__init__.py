@@ -12,9 +12,11 @@ from .facts import (
 )
 from .imports import (
     COUNTER_FILES,
+    LOADED_STATUSES,
     CodeMapping,
     ColumnAlias,
     DateFormat,
+    Delimiter,
     Encoding,
     ImportFileResult,
     ImportProfile,
@@ -50,6 +52,7 @@ from .service import (
 
 __all__ = [
     "COUNTER_FILES",
+    "LOADED_STATUSES",
     "OPEN_STATUSES",
     "SERVICE_REQUEST_FLOW",
     "AccountKind",
@@ -67,6 +70,7 @@ __all__ = [
     "DailyCredit",
     "DailyPosition",
     "DateFormat",
+    "Delimiter",
     "Direction",
     "Encoding",
     "ImportFileResult",

@@ -2,7 +2,9 @@
 (edited in Django admin), and each run with its per-file counts and rejected rows."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 COUNTER_FILES = (
@@ -34,6 +36,26 @@ class DateFormat(models.TextChoices):
     SLASHED = "YYYY/MM/DD", "YYYY/MM/DD"
 
 
+class Delimiter(models.TextChoices):
+    """Stored by name: a tab or a space survives every form and every list this way."""
+
+    COMMA = "comma", _("Comma ( , )")
+    TAB = "tab", _("Tab")
+    SEMICOLON = "semicolon", _("Semicolon ( ; )")
+    PIPE = "pipe", _("Vertical bar ( | )")
+    OTHER = "other", _("Another character")
+
+
+DELIMITER_CHARACTERS = {
+    Delimiter.COMMA: ",",
+    Delimiter.TAB: "\t",
+    Delimiter.SEMICOLON: ";",
+    Delimiter.PIPE: "|",
+}
+# Characters a delimiter cannot be: CSV's quote, line breaks, and what separates numbers.
+NOT_A_DELIMITER = frozenset('"\r\n.-0123456789')
+
+
 class ImportProfile(models.Model):
     """How one vendor's counter writes its exports; the canonical layout needs no aliases."""
 
@@ -42,7 +64,19 @@ class ImportProfile(models.Model):
     encoding = models.CharField(
         _("encoding"), max_length=10, choices=Encoding.choices, default=Encoding.UTF8
     )
-    delimiter = models.CharField(_("delimiter"), max_length=1, default=",")
+    delimiter = models.CharField(
+        _("delimiter"),
+        max_length=10,
+        choices=Delimiter.choices,
+        default=Delimiter.COMMA,
+        help_text=_("What separates the fields of a line in the counter's files."),
+    )
+    other_delimiter = models.CharField(
+        _("other delimiter"),
+        max_length=1,
+        blank=True,
+        help_text=_("Only with “Another character”: the one printable character, e.g. ~."),
+    )
     date_format = models.CharField(
         _("date format"), max_length=10, choices=DateFormat.choices, default=DateFormat.ISO
     )
@@ -53,7 +87,22 @@ class ImportProfile(models.Model):
         help_text=_("Removed from numbers before they are read, e.g. a comma in 1,234.50."),
     )
     is_default = models.BooleanField(
-        _("default profile"), default=False, help_text=_("Used when a run names no profile.")
+        _("default profile"),
+        default=False,
+        help_text=_(
+            "Used when a run names no profile. Marking this profile the default takes the mark"
+            " from the previous default."
+        ),
+    )
+    never_delivered = models.JSONField(
+        _("files this counter never delivers"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "A day whose manifest leaves out a daily snapshot file (balances, positions, credit"
+            " accounts), or master data on the first day, is refused unless the file is ticked"
+            " here."
+        ),
     )
 
     class Meta:
@@ -70,6 +119,48 @@ class ImportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def delimiter_character(self) -> str:
+        if self.delimiter == Delimiter.OTHER:
+            return self.other_delimiter
+        return DELIMITER_CHARACTERS[self.delimiter]
+
+    @property
+    def delimiter_label(self) -> str:
+        """How lists show the delimiter: its name, or the other character itself."""
+        if self.delimiter == Delimiter.OTHER:
+            return f"“{self.other_delimiter}”"
+        return str(self.get_delimiter_display())
+
+    def clean(self):
+        super().clean()
+        if self.delimiter == Delimiter.OTHER:
+            char = self.other_delimiter
+            if len(char) != 1 or not char.isprintable() or char.isspace():
+                raise ValidationError(
+                    {
+                        "other_delimiter": _(
+                            "Give the one printable character that separates fields."
+                        )
+                    }
+                )
+            if char in NOT_A_DELIMITER:
+                raise ValidationError(
+                    {
+                        "other_delimiter": _(
+                            "Quotes, digits, points and minus signs cannot separate fields."
+                        )
+                    }
+                )
+        elif self.other_delimiter:
+            raise ValidationError(
+                {
+                    "other_delimiter": _(
+                        "Leave this empty unless the delimiter is “Another character”."
+                    )
+                }
+            )
 
 
 class ColumnAlias(models.Model):
@@ -135,6 +226,12 @@ class RunStatus(models.TextChoices):
     LOADED_WITH_REJECTS = "rejects", _("Loaded with rejected rows")
     REFUSED = "refused", _("Refused")
     FAILED = "failed", _("Failed")
+    # A second run of a day found it already loaded with the same delivery.
+    SKIPPED = "skipped", _("Already loaded")
+
+
+# The statuses of a run that loaded its rows (with or without rejects).
+LOADED_STATUSES = (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
 
 
 class RunKind(models.TextChoices):
@@ -174,6 +271,13 @@ class ImportRun(models.Model):
     rows_loaded = models.PositiveIntegerField(_("rows loaded"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The refusal or error as a message to translate: {"message": ..., "params": {...}}.
+    error_detail = models.JSONField(_("error detail"), default=dict, blank=True)
+    # "host:pid" of the process running it, so that a run whose process died is found.
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    # Set by the metrics step once it has computed the day with what this run loaded;
+    # a loaded run without it marks its day's metrics stale.
+    metrics_at = models.DateTimeField(_("metrics computed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -182,6 +286,23 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_date} {self.get_kind_display()} #{self.pk}"
+
+    @property
+    def error_text(self) -> str:
+        """The refusal or error in the reader's language: `error_detail` is
+        {"file": ..., "cause": an English message with %(name)s fields, "params": {...}},
+        and "translated" lists the params that are messages themselves (a delimiter's name);
+        a run without it (an unexpected error) shows `error` as it was recorded."""
+        detail = self.error_detail or {}
+        if not detail.get("cause"):
+            return self.error
+        translated = detail.get("translated", ())
+        params = {
+            name: gettext(value) if name in translated else value
+            for name, value in detail.get("params", {}).items()
+        }
+        cause = gettext(detail["cause"]) % params
+        return f"{detail['file']}: {cause}" if detail.get("file") else cause
 
     @property
     def seconds(self) -> float | None:

@@ -1,19 +1,26 @@
 """Reads of the import's records for head office's monitoring pages (company-wide)."""
 
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from crm.pipeline import metrics_queued_at, pipeline_busy
 from customers.models import (
+    LOADED_STATUSES,
     ImportFileResult,
     ImportReject,
     ImportRun,
+    RunKind,
     RunStatus,
 )
-from customers.services import progress_key
+from customers.services import DAY_FOLDER, progress_key
 
 
 def import_runs() -> QuerySet[ImportRun]:
@@ -69,6 +76,61 @@ def import_progress_of_running() -> dict[int, dict | None]:
         return {}
     reported = cache.get_many([progress_key(pk) for pk in running])
     return {pk: reported.get(progress_key(pk)) for pk in running}
+
+
+def import_day_folders(*, root: Path) -> list[str]:
+    """The day folders under `root` that can be imported (named YYYYMMDD after a real day,
+    holding a manifest), newest first."""
+    if not root.is_dir():
+        return []
+    names = [
+        folder.name
+        for folder in root.iterdir()
+        if DAY_FOLDER.match(folder.name)
+        and _is_a_day(folder.name)
+        and (folder / "manifest.csv").is_file()
+    ]
+    return sorted(names, reverse=True)
+
+
+def _is_a_day(name: str) -> bool:
+    try:
+        datetime.datetime.strptime(name, "%Y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class DayMetrics:
+    """Whether a day's metrics hold what was loaded for it: `computed` (at `at`), `recomputing`
+    (stale, and a computation is queued or running) or `stale` (the next nightly run)."""
+
+    state: str
+    at: datetime.datetime | None = None
+
+
+def import_day_metrics(run: ImportRun) -> DayMetrics | None:
+    """The metrics of the run's day, read from the day's loaded runs; None for a run that
+    loaded nothing (running, refused, failed, already loaded)."""
+    if run.status not in LOADED_STATUSES:
+        return None
+    day = ImportRun.objects.filter(
+        business_date=run.business_date,
+        kind__in=(RunKind.DAY, RunKind.CORRECTION),
+        status__in=LOADED_STATUSES,
+    ).aggregate(
+        stale=Count("pk", filter=Q(metrics_at__isnull=True)),
+        stale_since=Max("finished_at", filter=Q(metrics_at__isnull=True)),
+        computed=Max("metrics_at"),
+    )
+    if not day["stale"]:
+        return DayMetrics("computed", day["computed"])
+    queued = metrics_queued_at()
+    since = day["stale_since"]
+    if pipeline_busy() or (queued and (since is None or queued >= since)):
+        return DayMetrics("recomputing")
+    return DayMetrics("stale")
 
 
 class ImportRunFilter(django_filters.FilterSet):

@@ -1,11 +1,14 @@
-"""Import monitoring pages of head office: history, one run, rejects download and corrected
-re-import."""
+"""Import monitoring pages of head office: history, starting an import, one run, rejects
+download and corrected re-import."""
 
 import codecs
 import functools
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -16,14 +19,17 @@ from django_htmx.http import HttpResponseClientRefresh
 from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from crm.models import Role
+from crm.pipeline import metrics_stale_enqueue, pipeline_busy, pipeline_enqueue
 from crm.selectors import role_of
 from crm.services import audit_record
 from customers.etl.sources import python_encoding
-from customers.forms import ImportCorrectionForm
-from customers.models import RunStatus
+from customers.forms import ImportCorrectionForm, ImportStartForm
+from customers.models import LOADED_STATUSES, RunStatus
 from customers.selectors.imports import (
     ImportRejectFilter,
     ImportRunFilter,
+    import_day_folders,
+    import_day_metrics,
     import_progress,
     import_progress_of_running,
     import_reject_open_files,
@@ -57,23 +63,80 @@ def import_monitor_required(view):
 
 @method_decorator(import_monitor_required, name="dispatch")
 class ImportRunListView(SingleTableMixin, FilterView):
+    """The history, with the form that starts an import. While a run runs or an import was
+    just queued, the table polls itself (htmx asks for the table alone)."""
+
     table_class = ImportRunTable
     filterset_class = ImportRunFilter
     template_name = "customers/imports/run_list.html"
     # Paginated by the table only: paginate_by would make ListView fetch the page a second time.
     table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
 
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["customers/imports/_runs.html"]
+        return [self.template_name]
+
     def get_queryset(self):
         return import_runs()
 
     def get_table_kwargs(self):
-        return {"progress": import_progress_of_running()}
+        self.progress = import_progress_of_running()
+        return {"progress": self.progress, "followed": True}
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         if any(self.request.GET.get(name) for name in self.filterset_class.base_filters):
             table.empty_text = _("No import run matches these filters.")
         return table
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["polling"] = bool(self.progress) or pipeline_busy()
+        if not self.request.htmx:
+            context["start_form"] = _start_form()
+        return context
+
+
+def _start_form(data=None) -> ImportStartForm:
+    return ImportStartForm(data, days=import_day_folders(root=Path(settings.IMPORT_ROOT)))
+
+
+@import_monitor_required
+@require_POST
+def import_start(request):
+    """Queue an import (every pending day, or one day folder again, with a profile) and the
+    metrics after it; the history then follows it."""
+    form = _start_form(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form[name].label}: {' '.join(form[name].errors)}" for name in form.errors
+        )
+        messages.error(
+            request, _("The import was not started. %(problems)s") % {"problems": problems}
+        )
+        return redirect("customers:imports")
+    day = form.cleaned_data["day"] or None
+    profile = form.cleaned_data["profile"]
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="import.start",
+            request=request,
+            details={"day": day or "pending", "profile": profile},
+        )
+        pipeline_enqueue(day=day, profile=profile, started_by_id=request.user.pk)
+    if day:
+        started = _("Import of business day %(day)s with profile %(profile)s started.") % {
+            "day": f"{day[:4]}-{day[4:6]}-{day[6:]}",
+            "profile": profile,
+        }
+    else:
+        started = _("Import of every pending day with profile %(profile)s started.") % {
+            "profile": profile
+        }
+    messages.success(request, started)
+    return redirect("customers:imports")
 
 
 @import_monitor_required
@@ -157,10 +220,13 @@ def import_corrections(request, run_id: int):
         request=request,
         details={"file": file, "correction_run": correction.pk, "status": correction.status},
     )
+    if correction.status in LOADED_STATUSES:
+        # The correction changed its day's facts: its metrics follow now, not next night.
+        metrics_stale_enqueue()
     if correction.status == RunStatus.REFUSED:
         messages.error(
             request,
-            _("The corrected file was refused: %(error)s") % {"error": correction.error},
+            _("The corrected file was refused: %(error)s") % {"error": correction.error_text},
         )
     else:
         messages.success(
@@ -193,6 +259,7 @@ def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dic
         "run": run,
         "running": run.status == RunStatus.RUNNING,
         "progress": import_progress(run),
+        "day_metrics": import_day_metrics(run),
         "duration": duration_text(run.seconds),
         "files_table": ImportFileTable(files, open_files=open_files),
         "rejects_filter": rejects,

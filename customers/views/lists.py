@@ -153,6 +153,7 @@ def export_header() -> list[str]:
     return [
         gettext("Customer number"),
         gettext("Name"),
+        gettext("Customer type"),
         gettext("Branch"),
         gettext("Manager"),
         gettext("Status"),
@@ -177,6 +178,7 @@ def export_row(customer, *, revealed: bool) -> list[str]:
     return [
         customer.cust_no,
         customer.name,
+        customer.get_cust_type_display(),
         f"{customer.branch.code} {customer.branch.name}",
         customer.manager.name if customer.manager else "",
         customer.get_status_display(),

@@ -8,9 +8,11 @@ commission, 0.18 handling and 0.11 regulatory fee. Spread 1.2 %/year, margin rat
 """
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from analytics.models import (
     BranchDay,
@@ -25,10 +27,13 @@ from analytics.services import (
     metrics_compute_day,
     metrics_compute_missing,
     metrics_compute_month,
+    metrics_compute_stale,
     metrics_for_run,
+    metrics_stale_days,
     month_weights,
 )
-from customers.services import counter_day_import
+from customers.models import LOADED_STATUSES, ImportReject, ImportRun, RunStatus
+from customers.services import counter_corrections_import, counter_day_import
 from tests.customers.counter_files import base_day, write_day
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +55,20 @@ def load(tmp_path, day: datetime.date, rows=None):
     return counter_day_import(
         folder=write_day(tmp_path, f"{day:%Y%m%d}", rows or base_day(day.isoformat()))
     )
+
+
+def correct(tmp_path, run, *, wrong: str, right: str):
+    """Upload the run's one trades reject again with `wrong` replaced by `right`."""
+    upload = tmp_path / f"corrected-{run.pk}.csv"
+    fixed = ImportReject.objects.get(run=run).raw.replace(wrong, right)
+    upload.write_text(run.files.get(file="trades").header + "\n" + fixed + "\n")
+    correction = counter_corrections_import(run=run, file="trades", upload=upload)
+    assert correction.status == RunStatus.LOADED, correction.error
+    return correction
+
+
+def month_of(cust_no: str, month: datetime.date) -> CustomerMonth:
+    return CustomerMonth.objects.get(customer__cust_no=cust_no, month=month)
 
 
 def test_it_computes_a_customers_day_by_the_documented_formulas(tmp_path):
@@ -192,3 +211,95 @@ def test_it_precomputes_the_contribution_pareto_of_a_month(tmp_path):
     assert company == [(1, Decimal("0.8937")), (2, Decimal("1.0000"))]
     branch = BranchDay.objects.get().branch_id
     assert ContributionPareto.objects.filter(scope=branch).count() == 2
+
+
+def test_computing_a_day_marks_the_loaded_runs_it_has_measured(tmp_path):
+    run = load(tmp_path, MARCH_6)
+    running = ImportRun.objects.create(business_date=MARCH_6, profile=run.profile)
+    assert metrics_stale_days() == [MARCH_6]
+    metrics_compute_day(day=MARCH_6)
+    run.refresh_from_db()
+    running.refresh_from_db()
+    assert run.metrics_at is not None
+    assert running.metrics_at is None  # it had loaded nothing the computation could read
+    assert metrics_stale_days() == []
+
+
+def test_compute_metrics_without_arguments_catches_every_stale_day(tmp_path):
+    load(tmp_path, MARCH_6)
+    rows = base_day(MARCH_9.isoformat())
+    rows["trades"][1][5] = "X"  # C002's trade of Monday is rejected
+    monday = load(tmp_path, MARCH_9, rows)
+    out = io.StringIO()
+    call_command("compute_metrics", stdout=out)
+    assert "Computed 2 business day(s)" in out.getvalue()
+    assert day_of("C002", MARCH_9).commission == Decimal("0.00")
+    # Friday is re-delivered with another commission; Monday's reject is corrected.
+    redelivered = base_day(MARCH_6.isoformat())
+    redelivered["trades"][0][9] = "47.50"
+    load(tmp_path / "again", MARCH_6, redelivered)
+    correct(tmp_path, monday, wrong=",X,", right=",S,")
+    out = io.StringIO()
+    call_command("compute_metrics", stdout=out)
+    assert "Computed 2 business day(s)" in out.getvalue()
+    assert day_of("C001").commission == Decimal("47.50")
+    assert day_of("C002", MARCH_9).commission == Decimal("5.00")
+    assert month_of("C001", MARCH_6.replace(day=1)).commission == Decimal("85.00")
+    assert month_of("C002", MARCH_6.replace(day=1)).commission == Decimal("10.00")
+    assert not ImportRun.objects.filter(
+        status__in=LOADED_STATUSES, metrics_at__isnull=True
+    ).exists()
+    out = io.StringIO()
+    call_command("compute_metrics", stdout=out)
+    assert "Computed 0 business day(s)" in out.getvalue()
+
+
+def test_compute_metrics_also_catches_a_day_loaded_without_metrics(tmp_path):
+    load(tmp_path, MARCH_6)
+    metrics_compute_stale()
+    CustomerDay.objects.all().delete()
+    assert metrics_compute_stale() == [MARCH_6]
+    assert day_of("C001").commission == Decimal("37.50")
+
+
+def test_the_day_option_computes_the_day_again_and_marks_its_runs(tmp_path):
+    run = load(tmp_path, MARCH_6)
+    call_command("compute_metrics", day=MARCH_6, stdout=io.StringIO())
+    run.refresh_from_db()
+    assert run.metrics_at is not None
+    assert month_of("C001", MARCH_6.replace(day=1)).days == 1
+    assert metrics_compute_stale() == []
+
+
+def test_a_stale_late_day_recomputes_its_day_and_the_months_it_weighs_in(tmp_path):
+    march_2 = datetime.date(2026, 3, 2)
+    load(tmp_path, march_2)
+    metrics_compute_stale()
+    assert month_of("C001", march_2.replace(day=1)).days == 1  # Monday 2 March alone
+    # Friday 27 February arrives late: it weighs in February and in March (Sunday 1 March).
+    february_27 = datetime.date(2026, 2, 27)
+    assert load(tmp_path, february_27).late
+    assert metrics_compute_stale() == [february_27]
+    assert day_of("C001", february_27).contribution == Decimal("41.04")
+    assert month_of("C001", february_27.replace(day=1)).days == 2  # 27 and 28, month closed
+    assert month_of("C001", march_2.replace(day=1)).days == 2
+
+
+def test_the_first_day_of_a_month_closes_the_month_before_it(tmp_path):
+    february_27 = datetime.date(2026, 2, 27)
+    load(tmp_path, february_27)
+    metrics_compute_stale()
+    assert month_of("C001", february_27.replace(day=1)).days == 1  # open: up to Friday
+    load(tmp_path, datetime.date(2026, 3, 2))
+    metrics_compute_stale()
+    # Saturday 28 February now counts with Friday's figures: the month is over.
+    assert month_of("C001", february_27.replace(day=1)).days == 2
+
+
+def test_the_month_option_computes_the_months_stale_days_first(tmp_path):
+    friday, monday = load(tmp_path, MARCH_6), load(tmp_path, MARCH_9)
+    call_command("compute_metrics", month=MARCH_9, stdout=io.StringIO())
+    assert month_of("C001", MARCH_6.replace(day=1)).days == 4
+    friday.refresh_from_db()
+    monday.refresh_from_db()
+    assert friday.metrics_at and monday.metrics_at

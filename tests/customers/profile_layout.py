@@ -22,7 +22,7 @@ def rewrite_for_profile(source: Path, target: Path, profile: ImportProfile) -> P
             header = next(reader)
             rows = list(reader)
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=profile.delimiter, lineterminator="\n")
+        writer = csv.writer(out, delimiter=profile.delimiter_character, lineterminator="\n")
         writer.writerow([_header(profile, spec.name, column) for column in header])
         for row in rows:
             writer.writerow(

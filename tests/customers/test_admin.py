@@ -17,7 +17,7 @@ def profile_form(**changes) -> dict:
         "name": "vendor-x",
         "description": "",
         "encoding": "gb18030",
-        "delimiter": "|",
+        "delimiter": "pipe",
         "date_format": "YYYYMMDD",
         "thousands_separator": "",
         "aliases-TOTAL_FORMS": "1",
@@ -51,8 +51,120 @@ def test_it_refuses_an_alias_for_a_column_the_file_does_not_have(admin_client):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert "Unknown canonical column" in response.content.decode()
+    assert "customers.csv has no such column" in response.content.decode()
     assert not ImportProfile.objects.filter(name="vendor-x").exists()
+
+
+def test_it_offers_the_canonical_column_as_a_choice_grouped_by_file(admin_client):
+    page = admin_client.get("/admin/customers/importprofile/add/").content.decode()
+    assert '<select name="aliases-0-column"' in page
+    assert '<optgroup label="trades.csv">' in page
+    assert '<option value="serial_no">' in page
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "other", "character"),
+    [
+        ("comma", "", ","),
+        ("tab", "", "\t"),
+        ("semicolon", "", ";"),
+        ("pipe", "", "|"),
+        ("other", "~", "~"),
+    ],
+)
+def test_it_saves_every_delimiter_choice_and_saves_it_again(
+    admin_client, delimiter, other, character
+):
+    form = profile_form(delimiter=delimiter, other_delimiter=other)
+    assert admin_client.post("/admin/customers/importprofile/add/", form).status_code == 302
+    profile = ImportProfile.objects.get(name="vendor-x")
+    assert profile.delimiter_character == character
+    # Saved again in admin (with a code added), it keeps the delimiter.
+    again = profile_form(
+        delimiter=delimiter,
+        other_delimiter=other,
+        **{
+            "aliases-INITIAL_FORMS": "1",
+            "aliases-0-id": str(profile.aliases.get().pk),
+            "aliases-0-profile": str(profile.pk),
+            "codes-TOTAL_FORMS": "2",
+            "codes-INITIAL_FORMS": "1",
+            "codes-0-id": str(profile.codes.get().pk),
+            "codes-0-profile": str(profile.pk),
+            "codes-1-file": "trades",
+            "codes-1-column": "channel",
+            "codes-1-source": "网上",
+            "codes-1-target": "internet",
+        },
+    )
+    response = admin_client.post(f"/admin/customers/importprofile/{profile.pk}/change/", again)
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.delimiter_character == character
+    assert profile.codes.count() == 2
+
+
+def test_it_lists_the_delimiter_by_name(admin_client):
+    admin_client.post("/admin/customers/importprofile/add/", profile_form(delimiter="tab"))
+    page = admin_client.get("/admin/customers/importprofile/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<td class="field-delimiter_shown">Tab</td>' in page.content.decode()
+
+
+@pytest.mark.parametrize("other", ["", "ab", " ", '"', "5"])
+def test_it_refuses_another_delimiter_that_is_not_one_printable_character(admin_client, other):
+    form = profile_form(delimiter="other", other_delimiter=other)
+    response = admin_client.post("/admin/customers/importprofile/add/", form)
+    assert response.status_code == 200
+    assert not ImportProfile.objects.filter(name="vendor-x").exists()
+
+
+def test_it_refuses_a_canonical_code_the_contract_does_not_allow(admin_client):
+    response = admin_client.post(
+        "/admin/customers/importprofile/add/",
+        profile_form(**{"codes-0-target": "buy"}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "side takes one of: B, S, RS, IPO, DIV" in response.content.decode()
+    assert not ImportProfile.objects.filter(name="vendor-x").exists()
+
+
+def test_it_accepts_a_code_of_a_column_that_holds_in_every_file(admin_client):
+    form = profile_form(
+        **{"codes-0-column": "status", "codes-0-source": "正常", "codes-0-target": "0"}
+    )
+    assert admin_client.post("/admin/customers/importprofile/add/", form).status_code == 302
+
+
+def test_making_a_profile_the_default_takes_the_mark_from_the_previous_default(admin_client):
+    response = admin_client.post(
+        "/admin/customers/importprofile/add/", profile_form(is_default="on")
+    )
+    assert response.status_code == 302
+    assert ImportProfile.objects.get(is_default=True).name == "vendor-x"
+    assert ImportProfile.objects.filter(is_default=True).count() == 1
+
+
+def test_it_copies_a_profile_with_its_aliases_and_codes(admin_client):
+    example = ImportProfile.objects.get(name="jz-gbk-example")
+    response = admin_client.post(
+        "/admin/customers/importprofile/",
+        {"action": "copy_profiles", "_selected_action": [str(example.pk)]},
+    )
+    assert response.status_code == 302
+    copy = ImportProfile.objects.get(name="jz-gbk-example-copy")
+    assert not copy.is_default
+    assert copy.encoding == example.encoding
+    assert copy.aliases.count() == example.aliases.count() > 50
+    assert copy.codes.count() == example.codes.count() > 30
+    assert set(copy.codes.values_list("file", "column", "source", "target")) == set(
+        example.codes.values_list("file", "column", "source", "target")
+    )
+    admin_client.post(
+        "/admin/customers/importprofile/",
+        {"action": "copy_profiles", "_selected_action": [str(example.pk)]},
+    )
+    assert ImportProfile.objects.filter(name="jz-gbk-example-copy-2").exists()
 
 
 def test_it_shows_import_runs_read_only(admin_client):

@@ -43,6 +43,23 @@ def test_it_shows_everything_about_the_customer_on_one_page(client, loaded):
     assert "1 of 2" in body  # C001 out-earns C002 in the branch this year
 
 
+def header_of(response) -> str:
+    body = response.content.decode()
+    return body[body.index('class="card c360-header"') : body.index("</section>")]
+
+
+def test_it_shows_an_institution_as_an_institution_in_the_header(client, loaded):
+    Customer.objects.filter(cust_no="C002").update(cust_type="1")
+    user = loaded.broker.user
+    header = header_of(page(client, user, cust_no="C002", HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'class="badge cust-type-1" title="Customer type">Institution<' in header
+    header = header_of(page(client, user, cust_no="C002", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert 'title="客户类别">机构<' in header
+    header = header_of(page(client, user, cust_no="C001", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert 'class="badge cust-type-0" title="客户类别">个人<' in header
+    assert "机构" not in header
+
+
 def test_it_masks_personal_data_by_default(client, loaded):
     body = page(client, loaded.broker.user).content.decode()
     assert "1101**********1234" in body

@@ -141,6 +141,17 @@ def test_it_filters_by_manager_status_risk_level_and_investor_class(org):
     assert "A0002" not in filtered(user, status="0")
 
 
+def test_it_filters_by_customer_type(org):
+    org.teammate_customer.cust_type = "1"
+    org.teammate_customer.save()
+    user = org.branch_manager.user
+    assert filtered(user, cust_type="1") == ["A0002"]
+    assert filtered(user, cust_type="0") == ["A0001", "A0003", "A0004", "A0005"]
+    assert filtered(user, cust_type="") == ["A0001", "A0002", "A0003", "A0004", "A0005"]
+    assert filtered(org.broker.user, cust_type="1") == []  # the teammate's, out of reach
+    assert not make_filterset(user, cust_type="2").is_valid()
+
+
 def test_it_filters_by_total_assets_and_cash(book):
     user = book.head_office.user
     assert filtered(user, assets_min=60000) == ["A0001", "A0002", "B0001"]
@@ -264,6 +275,7 @@ def test_it_builds_any_combination_as_one_query(book, django_assert_num_queries)
         q="A",
         branch=book.branch_a.pk,
         manager=book.broker.pk,
+        cust_type="0",
         status="0",
         risk_level="C3",
         assets_min=1,

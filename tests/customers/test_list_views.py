@@ -54,6 +54,26 @@ def test_it_shows_the_figures_columns_with_a_link_to_the_360_page(client, org):
     assert 'class="num"' in body
 
 
+def test_it_shows_the_customer_type_as_a_column_and_filters_by_it(client, org):
+    org.teammate_customer.cust_type = "1"
+    org.teammate_customer.save()
+    user = org.branch_manager.user
+    body = page(client, user)
+    assert '<a href="?sort=cust_type">Customer type</a>' in body
+    assert '<label for="id_cust_type">Customer type:</label>' in body
+    assert '<option value="1">Institution</option>' in body
+    assert "<td >Institution</td>" in body and "<td >Individual</td>" in body
+    body = page(client, user, sort="-cust_type")
+    assert body.index(">A0002<") < body.index(">A0001<")
+    body = page(client, user, cust_type="1")
+    assert ">A0002<" in body and ">A0001<" not in body
+    assert "<td >Individual</td>" not in body
+    client.force_login(user)
+    chinese = client.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<a href="?sort=cust_type">客户类别</a>' in chinese
+    assert '<option value="1">机构</option>' in chinese and "<td >个人</td>" in chinese
+
+
 def test_it_sorts_by_total_assets_with_customers_without_figures_last(client, org):
     figures(org.broker_customer, total="300")
     figures(org.teammate_customer, total="100")
@@ -113,6 +133,7 @@ def test_it_lists_a_few_dozen_customers_in_a_bounded_number_of_queries(
         "assets_min": "1",
         "branch": org.branch_a.pk,
         "manager": org.broker.pk,
+        "cust_type": "0",
         "no_contact_days": "30",
         "sort": "-total_assets",
     }
@@ -150,6 +171,29 @@ def test_it_exports_the_filtered_list_with_personal_data_masked(client, pii):
     assert "文三路" not in record["Address"]
     assert record["Total assets"] == "1234567.89"
     assert record["Cash"] == "-12.50"  # a negative number stays a number
+
+
+def test_it_exports_the_customer_type_in_the_requests_language(client, org):
+    org.broker_customer.cust_type = "1"
+    org.broker_customer.save()
+    header, *rows = rows_of(export(client, org.branch_manager.user, q="A000"))
+    assert header[:3] == ["Customer number", "Name", "Customer type"]
+    types = {row[0]: row[2] for row in rows}
+    assert types == {
+        "A0001": "Institution",
+        "A0002": "Individual",
+        "A0003": "Individual",
+        "A0004": "Individual",
+        "A0005": "Individual",
+    }
+    rows = rows_of(export(client, org.branch_manager.user, cust_type="1"))
+    assert [row[0] for row in rows[1:]] == ["A0001"]
+    assert AuditEntry.objects.filter(action="customers.export").latest("pk").details["filters"] == {
+        "cust_type": "1"
+    }
+    response = client.get(EXPORT, {"q": "A0001"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    header, row = rows_of(response)
+    assert header[2] == "客户类别" and row[2] == "机构"
 
 
 def test_it_reveals_personal_data_in_the_export_only_with_the_permission(client, pii):

@@ -1,11 +1,17 @@
-"""Computes customer metrics: for every loaded day that has none (default), or for one day
-(--day) or one month (--month) again."""
+"""Computes customer metrics: of every day a load has changed since its metrics were
+computed, or that has none (default); of one day again (--day); or of one month again
+(--month), its stale days first. Each day computed marks the import runs it has measured."""
 
 import datetime
 
 from django.core.management.base import BaseCommand
 
-from analytics.services import metrics_compute_day, metrics_compute_missing, metrics_compute_month
+from analytics.services import (
+    metrics_compute_days,
+    metrics_compute_month,
+    metrics_compute_stale,
+    metrics_stale_days,
+)
 
 
 class Command(BaseCommand):
@@ -17,11 +23,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, day, month, **options):
         if day:
-            rows = metrics_compute_day(day=day)
-            metrics_compute_month(month=day)
-            self.stdout.write(f"{day}: {rows} customers")
+            months = metrics_compute_days(days=[day])
+            rolled = ", ".join(f"{m:%Y-%m}" for m in months)
+            self.stdout.write(f"{day}: computed, then the month(s) it weighs in: {rolled}")
         if month:
-            self.stdout.write(f"{month:%Y-%m}: {metrics_compute_month(month=month)} customers")
+            month = month.replace(day=1)
+            stale = [d for d in metrics_stale_days() if d.replace(day=1) == month]
+            if month not in metrics_compute_days(days=stale):
+                metrics_compute_month(month=month)
+            self.stdout.write(f"{month:%Y-%m}: computed, with {len(stale)} stale day(s) first.")
         if not day and not month:
-            days = metrics_compute_missing()
+            days = metrics_compute_stale()
             self.stdout.write(f"Computed {len(days)} business day(s) and their months.")
