@@ -35,12 +35,15 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 def _column_choices(*, coded: bool) -> list:
-    """Canonical columns grouped by file (an alias for every file takes any of them)."""
-    groups = [
-        (f"{spec.filename}", [(name, name) for name in canonical_columns(spec.name, coded=coded)])
-        for spec in SPECS.values()
+    """Each canonical column once, labelled with the files that have it (a column such as
+    `name` or `status` is in several files; the row's file says which one is meant)."""
+    files: dict[str, list[str]] = {}
+    for spec in SPECS.values():
+        for name in canonical_columns(spec.name, coded=coded):
+            files.setdefault(name, []).append(spec.name)
+    return [("", "---------")] + [
+        (name, f"{name} ({', '.join(names)})") for name, names in sorted(files.items())
     ]
-    return [("", "---------"), *[(label, names) for label, names in groups if names]]
 
 
 class CanonicalColumnForm(forms.ModelForm):
@@ -51,6 +54,7 @@ class CanonicalColumnForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["file"].choices = [("", _("Every file")), *FILE_CHOICES]
         self.fields["column"] = forms.ChoiceField(
             label=_("canonical column"),
             choices=_column_choices(coded=self.coded_only),

@@ -145,7 +145,7 @@ class ImportRunTable(tables.Table):
     rows_loaded = tables.Column(attrs=NUMBER)
     rows_rejected = tables.Column(attrs=NUMBER)
     error = tables.Column(
-        verbose_name=_("error"), accessor="error_text", orderable=False, default=""
+        verbose_name=_("Error"), accessor="error_text", orderable=False, default=""
     )
 
     class Meta:

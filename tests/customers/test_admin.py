@@ -55,11 +55,29 @@ def test_it_refuses_an_alias_for_a_column_the_file_does_not_have(admin_client):
     assert not ImportProfile.objects.filter(name="vendor-x").exists()
 
 
-def test_it_offers_the_canonical_column_as_a_choice_grouped_by_file(admin_client):
-    page = admin_client.get("/admin/customers/importprofile/add/").content.decode()
+def test_it_offers_each_canonical_column_once_as_a_choice_naming_its_files(admin_client):
+    page = admin_client.get(
+        "/admin/customers/importprofile/add/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert '<select name="aliases-0-column"' in page
-    assert '<optgroup label="trades.csv">' in page
-    assert '<option value="serial_no">' in page
+    assert '<option value="serial_no">serial_no (trades, cash_flows)</option>' in page
+    # Once per alias select: three blank rows and the template of an added row.
+    assert page.count('<option value="name">') == 4
+    assert '<option value="" selected>Every file</option>' in page
+
+
+def test_a_saved_alias_shows_its_own_column_chosen(admin_client):
+    profile = ImportProfile.objects.get(name="jz-gbk-example")
+    page = admin_client.get(f"/admin/customers/importprofile/{profile.pk}/change/")
+    alias = profile.aliases.get(file="cash_flows", header="发生金额")
+    (form,) = [
+        form
+        for formset in page.context["inline_admin_formsets"]
+        for form in formset.formset.forms
+        if form.instance.pk == alias.pk
+    ]
+    assert 'value="amount" selected' in str(form["column"])
+    assert 'value="cash_flows" selected' in str(form["file"])
 
 
 @pytest.mark.parametrize(

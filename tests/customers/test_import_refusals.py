@@ -372,4 +372,4 @@ def test_the_run_page_shows_a_refusal_in_the_readers_language(
     response = client.get(
         reverse("customers:import-run", args=[run.pk]), HTTP_ACCEPT_LANGUAGE=language
     )
-    assert f'<p class="error mono">{shown}</p>' in response.content.decode()
+    assert f'<p class="error">{shown}</p>' in response.content.decode()
