@@ -21,6 +21,7 @@ from .models import (
     Customer,
     ImportProfile,
     Interaction,
+    RunStatus,
     ServiceRequest,
     ServiceRequestStatus,
 )
@@ -40,11 +41,23 @@ class ImportStartForm(forms.Form):
     )
     profile = forms.ChoiceField(label=_("Profile"))
 
-    def __init__(self, *args, days: list[str], **kwargs):
+    def __init__(self, *args, days: list[str], states: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        labels = dict(RunStatus.choices)
+        states = states or {}
         self.fields["day"].choices = [
             ("", _("Every pending day")),
-            *((name, f"{name[:4]}-{name[4:6]}-{name[6:]}") for name in days),
+            *(
+                (
+                    name,
+                    _("%(day)s — %(state)s")
+                    % {
+                        "day": f"{name[:4]}-{name[4:6]}-{name[6:]}",
+                        "state": labels[states[name]] if name in states else _("not loaded yet"),
+                    },
+                )
+                for name in days
+            ),
         ]
         profiles = list(
             ImportProfile.objects.order_by("-is_default", "name").values_list("name", "is_default")

@@ -5,15 +5,38 @@ outside the team, and a branch manager; branch B has its own broker. Each sales 
 serves one customer, and branch A has one customer nobody serves yet.
 """
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 
 from crm import celery_app
 from crm.models import Role
 from tests.crm.factories import BranchFactory, StaffFactory, TeamFactory
 from tests.customers.factories import CustomerFactory
+
+# The data migrations whose rows the suite relies on (import profiles, request types).
+SHIPPED_ROWS = (
+    "customers.migrations.0004_canonical_profile",
+    "customers.migrations.0005_example_gbk_profile",
+    "customers.migrations.0009_service_request_types",
+)
+
+
+def shipped_rows_ensure() -> None:
+    """Put back what the data migrations ship: transactional tests (real processes, the
+    browser) end by emptying every table, so a database kept with --reuse-db lacks them in
+    the next run. Each migration's function only creates what is missing."""
+    for module in SHIPPED_ROWS:
+        importlib.import_module(module).create(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_rows(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        shipped_rows_ensure()
 
 
 @pytest.fixture(autouse=True)

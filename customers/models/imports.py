@@ -59,10 +59,24 @@ NOT_A_DELIMITER = frozenset('"\r\n.-0123456789')
 class ImportProfile(models.Model):
     """How one vendor's counter writes its exports; the canonical layout needs no aliases."""
 
-    name = models.SlugField(_("name"), max_length=50, unique=True)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    name = models.SlugField(
+        _("name"),
+        max_length=50,
+        unique=True,
+        help_text=_("A short name without spaces, e.g. vendor-x-gbk; commands name it so."),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=200,
+        blank=True,
+        help_text=_("Which counter (vendor, version, branches) writes this layout."),
+    )
     encoding = models.CharField(
-        _("encoding"), max_length=10, choices=Encoding.choices, default=Encoding.UTF8
+        _("encoding"),
+        max_length=10,
+        choices=Encoding.choices,
+        default=Encoding.UTF8,
+        help_text=_("How the files' text is encoded; Chinese counters often write GBK."),
     )
     delimiter = models.CharField(
         _("delimiter"),
@@ -78,7 +92,11 @@ class ImportProfile(models.Model):
         help_text=_("Only with “Another character”: the one printable character, e.g. ~."),
     )
     date_format = models.CharField(
-        _("date format"), max_length=10, choices=DateFormat.choices, default=DateFormat.ISO
+        _("date format"),
+        max_length=10,
+        choices=DateFormat.choices,
+        default=DateFormat.ISO,
+        help_text=_("How dates are written in every file, e.g. YYYYMMDD for 20260302."),
     )
     thousands_separator = models.CharField(
         _("thousands separator"),
@@ -174,8 +192,16 @@ class ColumnAlias(models.Model):
         blank=True,
         help_text=_("Empty: the alias holds in every file."),
     )
-    header = models.CharField(_("header in the file"), max_length=100)
-    column = models.CharField(_("canonical column"), max_length=40)
+    header = models.CharField(
+        _("header in the file"),
+        max_length=100,
+        help_text=_("The column's name exactly as the counter's header line writes it."),
+    )
+    column = models.CharField(
+        _("canonical column"),
+        max_length=40,
+        help_text=_("The column of the import contract that the header stands for."),
+    )
 
     class Meta:
         ordering = ["profile", "file", "column"]
@@ -202,9 +228,21 @@ class CodeMapping(models.Model):
         blank=True,
         help_text=_("Empty: the mapping holds in every file that has the column."),
     )
-    column = models.CharField(_("canonical column"), max_length=40)
-    source = models.CharField(_("code in the file"), max_length=100)
-    target = models.CharField(_("canonical code"), max_length=40)
+    column = models.CharField(
+        _("canonical column"),
+        max_length=40,
+        help_text=_("The coded column of the import contract, e.g. side or status."),
+    )
+    source = models.CharField(
+        _("code in the file"),
+        max_length=100,
+        help_text=_("The value exactly as the counter writes it, e.g. 证券买入."),
+    )
+    target = models.CharField(
+        _("canonical code"),
+        max_length=40,
+        help_text=_("The contract's code it means, e.g. B; only the column's codes are accepted."),
+    )
 
     class Meta:
         ordering = ["profile", "column", "source"]

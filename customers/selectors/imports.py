@@ -93,6 +93,22 @@ def import_day_folders(*, root: Path) -> list[str]:
     return sorted(names, reverse=True)
 
 
+def import_day_states(days: list[str]) -> dict[str, str]:
+    """The status of the last day run of each day folder (YYYYMMDD) that has one, in one
+    query, so that the start form can say which days are loaded, refused or new."""
+    dates = [datetime.datetime.strptime(name, "%Y%m%d").date() for name in days]
+    latest = (
+        ImportRun.objects.filter(kind=RunKind.DAY, business_date__in=dates)
+        .exclude(status=RunStatus.RUNNING)
+        .order_by("business_date", "-started_at", "-id")
+        .values_list("business_date", "status")
+    )
+    states: dict[str, str] = {}
+    for day, status in latest:
+        states.setdefault(f"{day:%Y%m%d}", status)
+    return states
+
+
 def _is_a_day(name: str) -> bool:
     try:
         datetime.datetime.strptime(name, "%Y%m%d")

@@ -30,6 +30,7 @@ from customers.selectors.imports import (
     ImportRunFilter,
     import_day_folders,
     import_day_metrics,
+    import_day_states,
     import_progress,
     import_progress_of_running,
     import_reject_open_files,
@@ -99,7 +100,8 @@ class ImportRunListView(SingleTableMixin, FilterView):
 
 
 def _start_form(data=None) -> ImportStartForm:
-    return ImportStartForm(data, days=import_day_folders(root=Path(settings.IMPORT_ROOT)))
+    days = import_day_folders(root=Path(settings.IMPORT_ROOT))
+    return ImportStartForm(data, days=days, states=import_day_states(days))
 
 
 @import_monitor_required
@@ -127,14 +129,18 @@ def import_start(request):
         )
         pipeline_enqueue(day=day, profile=profile, started_by_id=request.user.pk)
     if day:
-        started = _("Import of business day %(day)s with profile %(profile)s started.") % {
+        started = _(
+            "Import of business day %(day)s with profile %(profile)s started: its run is"
+            " listed below once it has begun."
+        ) % {
             "day": f"{day[:4]}-{day[4:6]}-{day[6:]}",
             "profile": profile,
         }
     else:
-        started = _("Import of every pending day with profile %(profile)s started.") % {
-            "profile": profile
-        }
+        started = _(
+            "Import of every pending day with profile %(profile)s started: its runs are"
+            " listed below as they begin."
+        ) % {"profile": profile}
     messages.success(request, started)
     return redirect("customers:imports")
 

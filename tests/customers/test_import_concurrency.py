@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from crm.locks import nightly_lock_acquire
 from customers.models import Customer, CustomerFigures, ImportRun, RunStatus
 from customers.services import counter_day_import, import_runs_reap
+from tests.conftest import shipped_rows_ensure
 
 from .counter_files import base_day, write_day
 
@@ -61,6 +62,7 @@ def database_url() -> str:
 def _shared_database():
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("another process cannot open an in-memory database: set SQLITE_TEST_DATABASE")
+    shipped_rows_ensure()  # the canonical profile, which the other process imports with
 
 
 def start_import(folder: Path, mode: str = "load") -> subprocess.Popen:

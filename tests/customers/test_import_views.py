@@ -346,11 +346,23 @@ def test_it_offers_head_office_the_day_folders_and_the_default_profile(client, o
     form = body.split('id="import-start"')[1].split("</form>")[0]
     assert 'name="csrfmiddlewaretoken"' in form
     assert '<option value="" selected>Every pending day</option>' in form
-    assert '<option value="20260318">2026-03-18</option>' in form
+    assert '<option value="20260318">2026-03-18 — not loaded yet</option>' in form
     assert "20260319" not in form and "notes" not in form
     default = ImportProfile.objects.get(is_default=True).name
     assert f'<option value="{default}" selected>' in form
     assert '<option value="vendor-b">vendor-b</option>' in form
+
+
+def test_the_start_form_says_which_days_are_loaded_or_refused(client, org, import_root):
+    counter_day_import(folder=import_root / DAY)
+    refused = write_day(import_root / "refused", broken_checksum_of="trades.csv")
+    refused.rename(import_root / "20260317")
+    counter_day_import(folder=import_root / "20260317")
+    client.force_login(org.head_office.user)
+    body = client.get("/customers/imports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    form = body.split('id="import-start"')[1].split("</form>")[0]
+    assert '<option value="20260318">2026-03-18 — Loaded with rejected rows</option>' in form
+    assert '<option value="20260317">2026-03-17 — Refused</option>' in form
 
 
 def test_head_office_starts_the_pending_days_and_their_metrics_follow(
@@ -372,7 +384,7 @@ def test_head_office_starts_the_pending_days_and_their_metrics_follow(
     assert entry.actor == org.head_office.user
     assert entry.details == {"day": "pending", "profile": default}
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"Import of every pending day with profile {default} started." in page
+    assert f"Import of every pending day with profile {default} started:" in page
     assert 'hx-trigger="every 3s"' not in page  # it ran at once: nothing left to follow
 
 
@@ -392,7 +404,7 @@ def test_head_office_imports_a_chosen_day_again_with_a_chosen_profile(
         "profile": "vendor-b",
     }
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Import of business day 2026-03-18 with profile vendor-b started." in page
+    assert "Import of business day 2026-03-18 with profile vendor-b started:" in page
 
 
 @pytest.mark.parametrize(
