@@ -4,6 +4,7 @@ the relationship (contacts, service request types and SLAs, service requests, ta
 from django import forms
 from django.contrib import admin, messages
 from django.urls import path
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .etl.specs import SPECS, canonical_codes, canonical_columns
@@ -124,7 +125,7 @@ class CodeMappingInline(admin.TabularInline):
 
 class ImportProfileForm(forms.ModelForm):
     never_delivered = forms.MultipleChoiceField(
-        label=_("files this counter never delivers"),
+        label=capfirst(ImportProfile._meta.get_field("never_delivered").verbose_name),
         choices=FILE_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -156,6 +157,10 @@ class ImportProfileForm(forms.ModelForm):
 @admin.register(ImportProfile)
 class ImportProfileAdmin(admin.ModelAdmin):
     form = ImportProfileForm
+
+    class Media:
+        css = {"all": ("css/admin-import-profile.css",)}
+
     list_display = (
         "name",
         "description",
