@@ -247,11 +247,15 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
     """Per broker over the range's months: book, assets, inflow, revenue, contacts logged
     and tasks done (three grouped queries, merged by staff id)."""
     months = (start.replace(day=1), end.replace(day=1))
+    in_scope = BrokerMonth.objects.filter(branch_id__in=scope.branch_ids, month__range=months)
+    # The brokers as a subquery: head office has thousands, which as literal ids would cost
+    # more to send and plan than the counts themselves.
+    brokers = in_scope.values("manager_id")
     books = {
         row["manager_id"]: row
-        for row in BrokerMonth.objects.filter(branch_id__in=scope.branch_ids, month__range=months)
-        .values("manager_id", "manager__staff_code", "manager__name", "branch__name")
-        .annotate(
+        for row in in_scope.values(
+            "manager_id", "manager__staff_code", "manager__name", "branch__name"
+        ).annotate(
             customers=Max("customers"),
             average_assets=Max("average_assets"),
             net_inflow=Sum("net_inflow"),
@@ -261,14 +265,14 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
         )
     }
     contacts = dict(
-        Interaction.objects.filter(staff_id__in=books, occurred_at__date__range=(start, end))
+        Interaction.objects.filter(staff_id__in=brokers, occurred_at__date__range=(start, end))
         .values_list("staff_id")
         .annotate(n=Count("id"))
         .order_by()
     )
     done = dict(
         Task.objects.filter(
-            assignee_id__in=books, status=TaskStatus.DONE, done_at__date__range=(start, end)
+            assignee_id__in=brokers, status=TaskStatus.DONE, done_at__date__range=(start, end)
         )
         .values_list("assignee_id")
         .annotate(n=Count("id"))

@@ -67,6 +67,7 @@ def main() -> int:
         matches = _list_matches(users)
         _static_prepare()
         pages = _measure(users, requests=requests, matches=matches)
+        partitioned = _partitioned()  # asked while the database still exists
     finally:
         if not args.keep:
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -94,7 +95,7 @@ def main() -> int:
             "days": dataset["days"],
             "requests": requests,
             "quick": args.quick,
-            "partitioned": _partitioned(),
+            "partitioned": partitioned,
             "holders_600519": dataset["holders"],
             "list_rows": matches,
         },

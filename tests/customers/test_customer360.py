@@ -1,11 +1,18 @@
+import datetime
+from decimal import Decimal
+
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
 from crm.models import AuditEntry
+from customers.charts import asset_trend_figure, figure_html
 from customers.models import Customer, DailyPosition, Trade
 from customers.services import counter_day_import
 from products.models import Security
+from tests.analytics.test_charts import plot_arguments
 
 from .counter_files import base_day, write_day
 
@@ -138,3 +145,13 @@ def test_it_runs_a_bounded_number_of_queries_for_a_busy_customer(
     client.force_login(loaded.broker.user)
     with django_assert_max_num_queries(25):
         assert client.get("/customers/C001/").status_code == 200
+
+
+def test_it_draws_the_asset_trend_as_the_validated_graph_object_would():
+    rows = [(datetime.date(2026, 3, 2), Decimal("15500.50"), Decimal("250000.00"))]
+    figure = asset_trend_figure(rows)
+    validated = pio.to_html(
+        go.Figure(figure), full_html=False, include_plotlyjs=False, config={"displayModeBar": False}
+    )
+    assert plot_arguments(figure_html(figure)) == plot_arguments(validated)
+    assert [trace["y"] for trace in figure["data"]] == [[250000.0], [15500.5]]

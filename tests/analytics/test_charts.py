@@ -1,0 +1,110 @@
+"""The dashboards' charts: plain figure dicts that plotly accepts as they are, drawn exactly
+as `go.Figure` would draw them, with their drill-down links."""
+
+import datetime
+import json
+import re
+from decimal import Decimal
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from analytics import charts
+from customers.charts import figure_html
+
+DRILL = "/dashboards/customers/"
+DAYS = [datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)]
+SERIES = [
+    {
+        "business_date": day,
+        "total_assets": Decimal("265500.50"),
+        "net_inflow": Decimal(inflow),
+        "net_commission": Decimal("29.38"),
+        "interest_income": Decimal("1.50"),
+        "margin_interest": Decimal("0.25"),
+        "commission": Decimal("37.50"),
+        "volume_mobile": Decimal("1000"),
+        "volume_internet": None,
+        "volume_phone": Decimal("20"),
+        "volume_counter": Decimal("0"),
+    }
+    for day, inflow in zip(DAYS, ("500", "-20"), strict=True)
+]
+PARETO = {"curve": [(Decimal(50), Decimal("0.8")), (Decimal(100), Decimal(1))]}
+BRANCHES = [{"branch_id": 7, "branch__code": "0101", "branch__name": "A", "trade_volume": None}]
+MONTHS = [
+    {
+        "month": datetime.date(2026, 3, 1),
+        "net_commission": Decimal("29.38"),
+        "interest_income": Decimal("1.50"),
+        "margin_interest": Decimal("0.25"),
+    }
+]
+
+FIGURES = {
+    "contribution_by_month": lambda: charts.contribution_by_month_figure(MONTHS),
+    "assets_and_inflow": lambda: charts.assets_and_inflow_figure(SERIES, drill_url=DRILL),
+    "revenue": lambda: charts.revenue_figure(SERIES, drill_url=DRILL),
+    "revenue_mix": lambda: charts.revenue_mix_figure(SERIES),
+    "pareto": lambda: charts.pareto_figure(PARETO, drill_url=f"{DRILL}?month=2026-03-01"),
+    "branch_volume": lambda: charts.branch_volume_figure(BRANCHES, drill_url="/customers/"),
+    "channel_mix": lambda: charts.channel_mix_figure(SERIES, drill_url=f"{DRILL}?month=x"),
+    "channel_mix_without_drill": lambda: charts.channel_mix_figure(SERIES, drill_url=None),
+}
+
+
+def plot_arguments(html: str) -> list:
+    """The data, layout and config that the fragment hands to Plotly.newPlot."""
+    call = re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*\]),\s*(\{.*\}),\s*(\{.*?\})\s*\)', html)
+    return [json.loads(argument) for argument in call.groups()]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_it_draws_each_figure_as_the_validated_graph_object_would(name):
+    figure = FIGURES[name]()
+    # go.Figure validates every property (and raises on any unknown one) and applies the
+    # default template: the fragment must be the one it would have given.
+    validated = pio.to_html(
+        go.Figure(figure), full_html=False, include_plotlyjs=False, config={"displayModeBar": False}
+    )
+    assert plot_arguments(figure_html(figure)) == plot_arguments(validated)
+
+
+def test_it_keeps_plotlys_default_template_and_the_page_config():
+    data, layout, config = plot_arguments(figure_html(FIGURES["revenue_mix"]()))
+    assert layout["template"] == json.loads(pio.to_json(go.Figure()))["layout"]["template"]
+    assert config == {"displayModeBar": False, "responsive": True}
+    assert data[0]["type"] == "pie"
+
+
+def test_it_leaves_the_figure_as_it_was_when_rendering_it():
+    figure = FIGURES["pareto"]()
+    figure_html(figure)
+    assert "template" not in figure["layout"]
+
+
+def test_it_links_each_day_of_the_inflow_and_revenue_bars_to_its_customers():
+    inflow = charts.assets_and_inflow_figure(SERIES, drill_url=DRILL)["data"][1]
+    assert inflow["customdata"] == [
+        f"{DRILL}?day=2026-03-02&figure=inflow",
+        f"{DRILL}?day=2026-03-03&figure=inflow",
+    ]
+    assert inflow["marker"]["color"] == ["#1f7a4d", "#b42318"]
+    revenue = charts.revenue_figure(SERIES, drill_url=DRILL)["data"]
+    assert [trace["type"] for trace in revenue] == ["bar", "bar", "bar", "scatter"]
+    assert all(t["customdata"][0] == f"{DRILL}?day=2026-03-02&figure=revenue" for t in revenue[:3])
+
+
+def test_it_links_pareto_points_branches_and_channels_to_their_customers():
+    pareto = charts.pareto_figure(PARETO, drill_url=f"{DRILL}?month=2026-03-01")
+    assert pareto["data"][0]["customdata"] == [
+        f"{DRILL}?month=2026-03-01&top=50",
+        f"{DRILL}?month=2026-03-01&top=100",
+    ]
+    branch = charts.branch_volume_figure(BRANCHES, drill_url="/customers/")["data"][0]
+    assert branch["customdata"] == ["/customers/?branch=7"] and branch["y"] == [0.0]
+    channels = charts.channel_mix_figure(SERIES, drill_url=f"{DRILL}?month=x")["data"][0]
+    assert channels["customdata"][0] == f"{DRILL}?month=x&channel=mobile"
+    assert channels["values"] == [2000.0, 0.0, 40.0, 0.0]
+    assert "customdata" not in charts.channel_mix_figure(SERIES, drill_url=None)["data"][0]
