@@ -1,17 +1,20 @@
 # The one image for web, worker and beat (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    STATIC_ROOT=/app/staticfiles
 WORKDIR /app
 
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# Build output: compiled catalogues and collected static files (no secret needed for these).
-RUN DEBUG=1 python manage.py compile_catalogues \
- && DEBUG=1 python manage.py collectstatic --noinput \
- && useradd --system --home /app crm && chown -R crm /app/.data
+# Build output: compiled catalogues and the collected static files, collected with the
+# production settings (DEBUG=0) so that the manifest of hashed names that production reads
+# is written. The secret exists for this command only; the image holds none.
+RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    sh -c 'python manage.py compile_catalogues && python manage.py collectstatic --noinput' \
+ && useradd --system --home /app crm && mkdir -p /app/.data && chown -R crm /app/.data
 USER crm
 
 EXPOSE 8000

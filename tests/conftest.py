@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.db import connection
 
 from crm import celery_app
 from crm.models import Role
@@ -31,6 +32,18 @@ def shipped_rows_ensure() -> None:
     the next run. Each migration's function only creates what is missing."""
     for module in SHIPPED_ROWS:
         importlib.import_module(module).create(apps, None)
+
+
+def database_url() -> str:
+    """The test database as DATABASE_URL, for the processes a test starts (they need a
+    transactional test to see its rows, and a file database on SQLite)."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+        host = settings["HOST"] or "127.0.0.1"
+        port = settings["PORT"] or 5432
+        return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
+    return f"sqlite:///{settings['NAME']}"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from crm.locks import nightly_lock_acquire
 from customers.models import Customer, CustomerFigures, ImportRun, RunStatus
 from customers.services import counter_day_import, import_runs_reap
-from tests.conftest import shipped_rows_ensure
+from tests.conftest import database_url, shipped_rows_ensure
 
 from .counter_files import base_day, write_day
 
@@ -46,16 +46,6 @@ print("ready", flush=True)
 run = counter_day_import(folder=Path(sys.argv[1]), progress=progress)
 print(run.status, flush=True)
 """
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-        host = settings["HOST"] or "127.0.0.1"
-        port = settings["PORT"] or 5432
-        return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
-    return f"sqlite:///{settings['NAME']}"
 
 
 @pytest.fixture(autouse=True)
