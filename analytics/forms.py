@@ -1,13 +1,21 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import DateWithinBounds
+
 
 class DateRangeForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[DateWithinBounds(days_ahead=366)],
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[DateWithinBounds(days_ahead=366)],
     )
 
     def clean(self):

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import DateWithinBounds
+
 from .admin import CodeMappingForm, ColumnAliasForm
 from .models import CodeMapping, ColumnAlias, ImportProfile
 from .services.imports import DAY_FOLDER
@@ -171,6 +173,7 @@ class DryRunSourceForm(DayFolderForm):
     business_day = forms.DateField(
         label=_("Business day"),
         required=False,
+        validators=[DateWithinBounds(days_ahead=7)],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_(
             "For uploaded files: the day they are of. A .zip whose files sit in a YYYYMMDD"

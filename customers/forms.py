@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import DateWithinBounds
 from crm.models import Role, Staff
 from crm.scoping import scope_for_user
 
@@ -105,6 +106,8 @@ class ImportCorrectionForm(forms.Form):
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Clocks of phones and PCs drift: a contact "now" may arrive a little in the future.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+# How far ahead a follow-up may be planned.
+FOLLOW_UP_DAYS = 3 * 366
 
 
 class InteractionForm(forms.ModelForm):
@@ -123,6 +126,7 @@ class InteractionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["follow_up_on"].validators.append(DateWithinBounds(days_ahead=FOLLOW_UP_DAYS))
         if not self.is_bound:
             self.initial.setdefault("channel", "phone")
             self.initial.setdefault(
@@ -133,6 +137,7 @@ class InteractionForm(forms.ModelForm):
         occurred_at = self.cleaned_data["occurred_at"]
         if occurred_at > timezone.now() + CLOCK_SKEW:
             raise forms.ValidationError(_("A contact cannot be logged in the future."))
+        DateWithinBounds(days_ahead=1)(occurred_at)
         return occurred_at
 
     def clean_follow_up_on(self):

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import DateWithinBounds
 from crm.pipeline import metrics_queued_at, pipeline_busy
 from customers.models import (
     LOADED_STATUSES,
@@ -158,12 +159,14 @@ class ImportRunFilter(django_filters.FilterSet):
         field_name="business_date",
         lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[DateWithinBounds(days_ahead=366)],
     )
     day_to = django_filters.DateFilter(
         label=_("Business day to"),
         field_name="business_date",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[DateWithinBounds(days_ahead=366)],
     )
 
     class Meta:

@@ -113,6 +113,9 @@ def test_it_puts_the_follow_up_on_the_logging_users_tasks(client, org):
         ({"content": ""}, "This field is required."),
         ({"follow_up_on": "2020-01-01"}, "The follow-up date cannot be in the past."),
         ({"occurred_at": "2999-01-01T10:00"}, "A contact cannot be logged in the future."),
+        # Year 1 would be stored as 1 BC on PostgreSQL and break the page for everyone.
+        ({"occurred_at": "0001-01-01T00:00"}, "Enter a date between 1900-01-01 and"),
+        ({"follow_up_on": "9999-12-31"}, "Enter a date between 1900-01-01 and"),
         ({"channel": "pigeon"}, "Select a valid choice."),
     ],
 )
