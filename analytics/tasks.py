@@ -2,14 +2,7 @@
 
 from celery import shared_task
 
-from customers.models import ImportRun
-
-from .services import metrics_compute_stale, metrics_for_run
-
-
-@shared_task(name="analytics.metrics_for_run", acks_late=True)
-def metrics_for_import_run(run_id: int) -> None:
-    metrics_for_run(run=ImportRun.objects.get(pk=run_id))
+from .services import metrics_compute_stale
 
 
 @shared_task(name="analytics.metrics_compute_stale", acks_late=True)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.dates import DateWithinBounds
+from customers.selectors.imports import import_day_folders
 
 from .admin import CodeMappingForm, ColumnAliasForm
 from .models import CodeMapping, ColumnAlias, ImportProfile
@@ -26,7 +27,6 @@ from .services.profile_setup import (
     DaySample,
     SetupAnswers,
     Unmapped,
-    import_root_days,
     profile_setup_rows,
 )
 
@@ -75,7 +75,7 @@ class DayFolderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["folder"].choices = [
             ("", "---------"),
-            *((name, name) for name in import_root_days()),
+            *((name, name) for name in import_day_folders(root=Path(settings.IMPORT_ROOT))),
         ]
         self.zip_members: list[zipfile.ZipInfo] = []
         self.zip_day = ""

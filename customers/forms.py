@@ -26,6 +26,7 @@ from .models import (
     ServiceRequest,
     ServiceRequestStatus,
 )
+from .selectors.imports import day_folder_label
 
 
 class ImportStartForm(forms.Form):
@@ -53,7 +54,7 @@ class ImportStartForm(forms.Form):
                     name,
                     _("%(day)s — %(state)s")
                     % {
-                        "day": f"{name[:4]}-{name[4:6]}-{name[6:]}",
+                        "day": day_folder_label(name),
                         "state": labels[states[name]] if name in states else _("not loaded yet"),
                     },
                 )

@@ -258,6 +258,15 @@ class CodeMapping(models.Model):
         return f"{self.column}: {self.source} → {self.target}"
 
 
+def message_translated(message: str, params: dict, translated=()) -> str:
+    """An English message kept with its %(name)s params, in the reader's language; the
+    params named in `translated` are messages themselves (a delimiter's name)."""
+    shown = {
+        name: gettext(value) if name in translated else value for name, value in params.items()
+    }
+    return gettext(message) % shown
+
+
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     LOADED = "loaded", _("Loaded")
@@ -334,12 +343,9 @@ class ImportRun(models.Model):
         detail = self.error_detail or {}
         if not detail.get("cause"):
             return self.error
-        translated = detail.get("translated", ())
-        params = {
-            name: gettext(value) if name in translated else value
-            for name, value in detail.get("params", {}).items()
-        }
-        cause = gettext(detail["cause"]) % params
+        cause = message_translated(
+            detail["cause"], detail.get("params", {}), detail.get("translated", ())
+        )
         return f"{detail['file']}: {cause}" if detail.get("file") else cause
 
     @property

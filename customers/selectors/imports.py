@@ -94,6 +94,11 @@ def import_day_folders(*, root: Path) -> list[str]:
     return sorted(names, reverse=True)
 
 
+def day_folder_label(name: str) -> str:
+    """A day folder's name (YYYYMMDD) as the pages write a day (YYYY-MM-DD)."""
+    return f"{name[:4]}-{name[4:6]}-{name[6:]}"
+
+
 def import_day_states(days: list[str]) -> dict[str, str]:
     """The status of the last day run of each day folder (YYYYMMDD) that has one, in one
     query, so that the start form can say which days are loaded, refused or new."""

@@ -352,10 +352,9 @@ ALREADY_LOADED = gettext_noop(
 def _loaded_meanwhile(run: ImportRun) -> int | None:
     """The run of the same day that loaded this same delivery while this one waited."""
     return (
-        ImportRun.objects.filter(
+        _loaded_day_runs()
+        .filter(
             business_date=run.business_date,
-            kind=RunKind.DAY,
-            status__in=LOADED_STATUSES,
             manifest_sha256=run.manifest_sha256,
             finished_at__gte=run.started_at,
         )
@@ -368,15 +367,21 @@ def _loaded_meanwhile(run: ImportRun) -> int | None:
 def _loaded_delivery(day: datetime.date) -> str | None:
     """The manifest checksum of the delivery of `day` that was loaded last, if any."""
     return (
-        ImportRun.objects.filter(business_date=day, kind=RunKind.DAY, status__in=LOADED_STATUSES)
+        _loaded_day_runs()
+        .filter(business_date=day)
         .order_by("-finished_at", "-id")
         .values_list("manifest_sha256", flat=True)
         .first()
     )
 
 
+def _loaded_day_runs():
+    """The runs of day folders that loaded (corrections are no delivery of a day)."""
+    return ImportRun.objects.filter(kind=RunKind.DAY, status__in=LOADED_STATUSES)
+
+
 def _any_day_loaded() -> bool:
-    return ImportRun.objects.filter(kind=RunKind.DAY, status__in=LOADED_STATUSES).exists()
+    return _loaded_day_runs().exists()
 
 
 # Files a day cannot do without: left out, every customer would stand at zero assets (the
@@ -421,9 +426,7 @@ def _verified_files(folder: Path, profile: ImportProfile, *, first_day: bool) ->
 
 
 def _later_days_loaded(day: datetime.date) -> bool:
-    return ImportRun.objects.filter(
-        business_date__gt=day, kind=RunKind.DAY, status__in=LOADED_STATUSES
-    ).exists()
+    return _loaded_day_runs().filter(business_date__gt=day).exists()
 
 
 def _load_one(

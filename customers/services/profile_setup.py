@@ -11,9 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from customers.etl.sources import (
     RefusedFile,
@@ -25,8 +24,7 @@ from customers.etl.sources import (
 )
 from customers.etl.specs import SPECS, FileSpec, canonical_codes, canonical_columns, column_codes
 from customers.models import COUNTER_FILES, CodeMapping, ColumnAlias, Encoding, ImportProfile
-
-from .imports import DAY_FOLDER
+from customers.models.imports import message_translated
 
 # A coded column holds a handful of values; a header with more distinct values than this is
 # not tracked further (a code list that long is a wrong alias, not a dictionary to fill in).
@@ -57,11 +55,7 @@ class Note:
         return cls(refusal.cause, dict(refusal.params), tuple(refusal.translated))
 
     def __str__(self) -> str:
-        params = {
-            name: gettext(value) if name in self.translated else value
-            for name, value in self.params.items()
-        }
-        return gettext(self.message) % params
+        return message_translated(self.message, self.params, self.translated)
 
 
 @dataclass(frozen=True)
@@ -235,15 +229,6 @@ class SetupSaved:
 
 
 # -- reading ----------------------------------------------------------------------------------
-
-
-def import_root_days() -> list[str]:
-    """The day folders (YYYYMMDD) under IMPORT_ROOT, newest first."""
-    root = Path(settings.IMPORT_ROOT)
-    if not root.is_dir():
-        return []
-    names = (path.name for path in root.iterdir() if path.is_dir() and DAY_FOLDER.match(path.name))
-    return sorted(names, reverse=True)
 
 
 def day_sample_read(*, folder: Path, profile: ImportProfile) -> DaySample:

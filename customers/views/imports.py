@@ -28,6 +28,7 @@ from customers.models import LOADED_STATUSES, RunStatus
 from customers.selectors.imports import (
     ImportRejectFilter,
     ImportRunFilter,
+    day_folder_label,
     import_day_folders,
     import_day_metrics,
     import_day_states,
@@ -133,7 +134,7 @@ def import_start(request):
             "Import of business day %(day)s with profile %(profile)s started: its run is"
             " listed below once it has begun."
         ) % {
-            "day": f"{day[:4]}-{day[4:6]}-{day[6:]}",
+            "day": day_folder_label(day),
             "profile": profile,
         }
     else:
