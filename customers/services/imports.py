@@ -24,6 +24,8 @@ from crm.locks import (
     nightly_lock_acquire,
     nightly_lock_try,
 )
+from crm.pipeline import pipeline_enqueue
+from crm.services import audit_record
 from customers.etl.loader import FileOutcome, load_file
 from customers.etl.partitions import FACT_TABLES, holding
 from customers.etl.sources import (
@@ -242,6 +244,19 @@ def _load_day(run: ImportRun, folder: Path, profile: ImportProfile, *, say) -> N
         run__business_date=run.business_date, resolved_by__isnull=True
     ).exclude(run=run).update(resolved_by=run)
     _analyze(run.business_date)
+
+
+def counter_import_request(*, day: str | None, profile: str, user, request=None) -> None:
+    """Queue an import started from a page (one day folder under IMPORT_ROOT again, or every
+    pending day) and the metrics after it, audited; it is sent once the audit entry commits."""
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="import.start",
+            request=request,
+            details={"day": day or "pending", "profile": profile},
+        )
+        pipeline_enqueue(day=day, profile=profile, started_by_id=user.pk)
 
 
 def counter_pending_import(

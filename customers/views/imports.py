@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -19,7 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
 
 from crm.models import Role
-from crm.pipeline import metrics_stale_enqueue, pipeline_busy, pipeline_enqueue
+from crm.pipeline import metrics_stale_enqueue, pipeline_busy
 from crm.selectors import role_of
 from crm.services import audit_record
 from customers.etl.sources import python_encoding
@@ -41,6 +40,7 @@ from customers.selectors.imports import (
     import_runs,
 )
 from customers.services import counter_corrections_import
+from customers.services.imports import counter_import_request
 from customers.tables import (
     ImportFileTable,
     ImportRejectTable,
@@ -121,14 +121,7 @@ def import_start(request):
         return redirect("customers:imports")
     day = form.cleaned_data["day"] or None
     profile = form.cleaned_data["profile"]
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            action="import.start",
-            request=request,
-            details={"day": day or "pending", "profile": profile},
-        )
-        pipeline_enqueue(day=day, profile=profile, started_by_id=request.user.pk)
+    counter_import_request(day=day, profile=profile, user=request.user, request=request)
     if day:
         started = _(
             "Import of business day %(day)s with profile %(profile)s started: its run is"
