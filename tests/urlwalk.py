@@ -7,16 +7,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 
 def walk(patterns=None, prefix=""):
-    """(route, callback, name) for every URL pattern, with the prefixes of its includes."""
+    """(route, callback) for every URL pattern, with the prefixes of its includes."""
     if patterns is None:
         patterns = get_resolver().url_patterns
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            namespace = f"{entry.namespace}:" if entry.namespace else ""
-            for route, callback, name in walk(entry.url_patterns, prefix + str(entry.pattern)):
-                yield route, callback, (namespace + name) if name else None
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry.callback, entry.name
+            yield prefix + str(entry.pattern), entry.callback
 
 
 def view_label(callback) -> str:
