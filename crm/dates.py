@@ -5,11 +5,23 @@ stored (year 1 is 1 BC on PostgreSQL) breaks every page that reads it back."""
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 EARLIEST = datetime.date(1900, 1, 1)
+EARLIEST_MOMENT = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+
+
+def stored_from_1900(field: str, *, name: str, moment: bool = False) -> models.CheckConstraint:
+    """The database's own guard for a date (or, with `moment`, a datetime) a person enters:
+    nothing before 1900 is stored, whichever way it comes in (a NULL passes)."""
+    earliest = EARLIEST_MOMENT if moment else EARLIEST
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": earliest}) | models.Q(**{f"{field}__isnull": True}),
+        name=name,
+    )
 
 
 @deconstructible

@@ -17,6 +17,9 @@ REQUIRED = gettext_noop("required value missing")
 NOT_A_NUMBER = gettext_noop("not a number")
 NUMBER_TOO_LARGE = gettext_noop("number too large for its column")
 NOT_A_DATE = gettext_noop("not a valid date in the profile's date format")
+DATE_OUT_OF_RANGE = gettext_noop(
+    "date out of range: before 1900 or later than the business day allows"
+)
 UNKNOWN_CODE = gettext_noop("unknown code")
 TOO_LONG = gettext_noop("value too long")
 BAD_FORMAT = gettext_noop("value in the wrong format")
@@ -53,6 +56,8 @@ class Column:
     codes: tuple[str, ...] = ()
     pattern: str | None = None  # an extra regular expression the value must match
     blank: str | None = ""  # what an empty optional text becomes ("" for NOT NULL columns)
+    # Dates: how many days after the business day the value may be (from 1900 on).
+    days_ahead: int = 0
 
 
 @dataclass(frozen=True)
@@ -452,7 +457,7 @@ _spec(
         name="trades",
         columns=(
             SERIAL_NO,
-            Column("trade_date", "date", True),
+            Column("trade_date", "date", True, days_ahead=7),
             FUND_ACCOUNT,
             MARKET,
             SEC_CODE,
@@ -498,7 +503,7 @@ _spec(
         name="cash_flows",
         columns=(
             SERIAL_NO,
-            Column("flow_date", "date", True),
+            Column("flow_date", "date", True, days_ahead=7),
             FUND_ACCOUNT,
             Column(
                 "biz_type",

@@ -9,8 +9,11 @@ import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
+from crm.dates import EARLIEST
+
 from .specs import (
     BAD_FORMAT,
+    DATE_OUT_OF_RANGE,
     DUPLICATE,
     NOT_A_DATE,
     NOT_A_NUMBER,
@@ -265,6 +268,13 @@ class FileSql:
                 found.append(
                     (present + f"NOT {self.d.valid_calendar_date(value)}", column.name, NOT_A_DATE)
                 )
+                found.append(
+                    (
+                        present + f"NOT {self._in_bounds(value, column)}",
+                        column.name,
+                        DATE_OUT_OF_RANGE,
+                    )
+                )
             elif column.kind in ("code", "flag"):
                 found.append(
                     (present + f"NOT ({self._allowed(value, column)})", column.name, UNKNOWN_CODE)
@@ -310,6 +320,9 @@ class FileSql:
             joined = " || '|' || ".join(f"COALESCE(n.{c.name}, '2000-01-01')" for c in dates)
             day = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
             checks.append(self.d.matches(f"({joined})", f"^{day}([|]{day})*$"))
+            checks.extend(
+                f"(n.{c.name} IS NULL OR {self._in_bounds(f'n.{c.name}', c)})" for c in dates
+            )
         for column in self.spec.columns:
             value = f"n.{column.name}"
             if column.kind in ("code", "flag"):
@@ -319,6 +332,14 @@ class FileSql:
             if column.pattern:
                 checks.append(f"({value} IS NULL OR {self.d.matches(value, column.pattern)})")
         return " AND ".join(checks) or "TRUE"
+
+    def _in_bounds(self, value: str, column: Column) -> str:
+        """A well-formed ISO date text from 1900 to `days_ahead` after the business day
+        (compared as text: the shape is checked first, so text order is date order)."""
+        latest = self.day + datetime.timedelta(days=column.days_ahead)
+        return (
+            f"({value} BETWEEN {literal(EARLIEST.isoformat())} AND {literal(latest.isoformat())})"
+        )
 
     def _allowed(self, value: str, column: Column) -> str:
         codes = column.codes or ("Y", "N")
@@ -642,7 +663,8 @@ class FileSql:
                 round_trip = f"CAST(CAST({value} AS date) AS text) = {value}"
                 rules.append(
                     f"({value} IS NULL OR {value} = {self._day_text} OR "
-                    f"(octet_length({value}) = 10 AND {round_trip}))"
+                    f"(octet_length({value}) = 10 AND {round_trip}"
+                    f" AND {self._in_bounds(value, column)}))"
                 )
             elif column.kind in ("code", "flag"):
                 rules.append(f"({value} IS NULL OR {self._allowed(value, column)})")

@@ -8,6 +8,7 @@ arrives late never overwrites what a later day said.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import stored_from_1900
 from crm.models import Branch, Staff
 
 
@@ -90,6 +91,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["branch", "status"], name="customer_branch_status_idx"),
             models.Index(fields=["manager", "status"], name="customer_manager_status_idx"),
+        ]
+        constraints = [
+            stored_from_1900("last_contact_at", name="customer_last_contact_from_1900", moment=True)
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import stored_from_1900
 from crm.models import Staff
 
 from .master import Customer
@@ -62,6 +63,10 @@ class Interaction(models.Model):
         verbose_name_plural = _("interactions")
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="interaction_customer_idx")
+        ]
+        constraints = [
+            stored_from_1900("occurred_at", name="interaction_occurred_from_1900", moment=True),
+            stored_from_1900("follow_up_on", name="interaction_follow_up_from_1900"),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +208,7 @@ class Task(models.Model):
             models.Index(fields=["assignee", "status", "due_on"], name="task_assignee_idx"),
             models.Index(fields=["customer", "status"], name="task_customer_idx"),
         ]
+        constraints = [stored_from_1900("due_on", name="task_due_from_1900")]
 
     def __str__(self) -> str:
         return self.title

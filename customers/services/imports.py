@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from crm.dates import DateWithinBounds
 from crm.locks import (
     liveness_alive,
     liveness_claim,
@@ -545,6 +547,14 @@ def _day_of(folder: Path) -> datetime.date:
     if not DAY_FOLDER.match(folder.name):
         raise ImportNotStarted(f"{folder}: a day folder is named YYYYMMDD.")
     try:
-        return datetime.datetime.strptime(folder.name, "%Y%m%d").date()
+        day = datetime.datetime.strptime(folder.name, "%Y%m%d").date()
     except ValueError:
         raise ImportNotStarted(f"{folder}: {folder.name} is not a date.") from None
+    try:
+        DateWithinBounds(days_ahead=1)(day)
+    except ValidationError:
+        raise ImportNotStarted(
+            f"{folder}: {folder.name} is before 1900 or after tomorrow, not a business day "
+            "the counter can have exported."
+        ) from None
+    return day

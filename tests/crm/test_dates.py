@@ -2,12 +2,18 @@
 for one: a date outside it gets a message, never a 500 and never a stored value."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm.dates import DateWithinBounds
+from customers.models import Interaction, Task
+from tests.crm.factories import UserFactory
+from tests.customers.factories import CustomerFactory
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -53,3 +59,72 @@ def test_the_import_history_says_so_for_a_date_out_of_the_span(client, org):
     response = client.get("/customers/imports/?day_from=0001-01-01", **EN)
     assert response.status_code == 200
     assert "Enter a date between 1900-01-01 and" in response.content.decode()
+
+
+# -- what is already stored -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (
+            "interaction",
+            {"occurred_at": datetime.datetime(1, 1, 1, tzinfo=datetime.UTC), "content": "x"},
+        ),
+        ("interaction", {"follow_up_on": datetime.date(1899, 12, 31), "content": "x"}),
+        ("task", {"due_on": datetime.date(1, 1, 1), "title": "x", "kind": "follow_up"}),
+    ],
+)
+def test_the_database_refuses_a_date_before_1900_whichever_way_it_comes(org, model, values):
+    customer = CustomerFactory(branch=org.broker.branch, manager=org.broker)
+    given = {"customer": customer, "occurred_at": timezone.now(), **values}
+    if model == "task":
+        given.pop("occurred_at")
+        create = Task.objects.create
+        given["assignee"] = org.broker
+    else:
+        create = Interaction.objects.create
+        given.update(channel="phone", staff=org.broker)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create(**given)
+    assert not Interaction.objects.exists() and not Task.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="1 BC is PostgreSQL's")
+def test_the_repair_brings_back_a_page_broken_by_a_contact_stored_as_1_bc(client, org):
+    """What a contact dated 0001-01-01T00:00 (Asia/Shanghai) left before the forms were
+    bounded: 0000-12-31 16:00 UTC, which is 1 BC and which Python cannot read back."""
+    customer = CustomerFactory(branch=org.broker.branch, manager=org.broker)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits on none
+        for table, constraint in [
+            ("customers_interaction", "interaction_occurred_from_1900"),
+            ("customers_customer", "customer_last_contact_from_1900"),
+        ]:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}")
+        cursor.execute(
+            "INSERT INTO customers_interaction (customer_id, staff_id, channel, direction, "
+            "occurred_at, content, result, created_at) VALUES "
+            "(%s, %s, 'phone', 'out', '0001-01-01 00:00+08', 'called', '', now())",
+            [customer.pk, org.broker.pk],
+        )
+        cursor.execute(
+            "UPDATE customers_customer SET last_contact_at = '0001-01-01 00:00+08' WHERE id = %s",
+            [customer.pk],
+        )
+    client.force_login(org.broker.user)
+    with pytest.raises(ValueError):
+        client.get(f"/customers/{customer.cust_no}/")
+
+    migration = importlib.import_module("customers.migrations.0015_dates_from_1900")
+    migration.repair_dates_before_1900(apps, None)
+
+    assert client.get(f"/customers/{customer.cust_no}/").status_code == 200
+    (contact,) = Interaction.objects.filter(customer=customer)
+    assert contact.occurred_at == contact.created_at
+    customer.refresh_from_db()
+    assert customer.last_contact_at == contact.occurred_at
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    assert client.get("/admin/customers/interaction/").status_code == 200

@@ -138,6 +138,9 @@ def test_it_keeps_a_role_refined_in_the_crm_until_the_counter_changes_it(tmp_pat
     assert Staff.objects.get(staff_code="S01").role == Role.BRANCH_MANAGER
 
 
+OUT_OF_RANGE = "date out of range: before 1900 or later than the business day allows"
+
+
 @pytest.mark.parametrize(
     ("file", "row", "column", "value", "reason"),
     [
@@ -158,6 +161,12 @@ def test_it_keeps_a_role_refined_in_the_crm_until_the_counter_changes_it(tmp_pat
         ("trades", 0, 1, "2026-03-2Z", "not a valid date in the profile's date format"),
         ("trades", 0, 1, "20260302", "not a valid date in the profile's date format"),
         ("cash_flows", 0, 1, "March 2 2026", "not a valid date in the profile's date format"),
+        # A real day, but not one the counter can mean (year 1 is 1 BC on PostgreSQL).
+        ("trades", 0, 1, "0001-01-01", OUT_OF_RANGE),
+        ("cash_flows", 0, 1, "2026-03-10", OUT_OF_RANGE),
+        ("customers", 1, 6, "1899-12-31", OUT_OF_RANGE),
+        ("customers", 1, 13, "2026-03-03", OUT_OF_RANGE),
+        ("customers", 1, 16, "9999-12-31", OUT_OF_RANGE),
         ("securities", 1, 1, "1", "value in the wrong format"),
         ("customers", 0, 7, "138001380001", "value in the wrong format"),
     ],

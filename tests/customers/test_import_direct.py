@@ -44,6 +44,7 @@ def test_a_clean_day_loads_every_file_but_staff_in_one_pass(tmp_path):
         (lambda rows: rows["trades"][1].__setitem__(2, "F999"), "unknown fund account"),
         (lambda rows: rows["trades"][1].__setitem__(8, "NaN"), "not a number"),
         (lambda rows: rows["trades"].append(list(rows["trades"][1])), "duplicate key"),
+        (lambda rows: rows["trades"][1].__setitem__(1, "0001-01-01"), "date out of range"),
     ],
 )
 def test_a_file_with_a_row_to_reject_goes_the_checked_way(tmp_path, change, reason):
@@ -98,6 +99,7 @@ def test_padded_money_loads_in_one_pass_and_blank_money_is_rejected(tmp_path):
     [
         (lambda rows: rows["customers"].append(list(rows["customers"][0])), "duplicate key"),
         (lambda rows: rows["customers"][1].__setitem__(11, "9999"), "unknown branch"),
+        (lambda rows: rows["customers"][1].__setitem__(6, "0001-01-01"), "date out of range"),
     ],
 )
 def test_master_data_with_a_row_to_reject_goes_the_checked_way(tmp_path, change, reason):

@@ -13,6 +13,7 @@ from customers.etl.sources import LINE_LIMIT, RefusedFile, count_records
 from customers.etl.specs import RAW_KEPT
 from customers.models import Customer, Delimiter, ImportProfile, ImportReject, RunStatus, Trade
 from customers.services import counter_corrections_import, counter_day_import
+from customers.services.imports import ImportNotStarted
 
 from .counter_files import HEADERS, base_day, csv_text, write_day
 from .profile_layout import rewrite_for_profile
@@ -373,3 +374,20 @@ def test_the_run_page_shows_a_refusal_in_the_readers_language(
         reverse("customers:import-run", args=[run.pk]), HTTP_ACCEPT_LANGUAGE=language
     )
     assert f'<p class="error">{shown}</p>' in response.content.decode()
+
+
+# -- day folders --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["00010101", "18991231", "99991231"])
+def test_a_day_folder_no_counter_can_have_exported_is_refused_naming_it(tmp_path, name):
+    folder = write_day(tmp_path, name, base_day())
+    with pytest.raises(ImportNotStarted, match=f"{name} is before 1900 or after tomorrow"):
+        counter_day_import(folder=folder)
+    assert not Customer.objects.exists()
+
+
+def test_a_day_folder_that_is_no_date_is_refused_naming_it(tmp_path):
+    folder = write_day(tmp_path, "20260230", base_day())
+    with pytest.raises(ImportNotStarted, match="20260230 is not a date"):
+        counter_day_import(folder=folder)
