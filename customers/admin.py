@@ -1,11 +1,15 @@
-"""Django admin: customer master data, accounts, import profiles and the import's runs, and
-the relationship (contacts, service request types and SLAs, service requests, tasks)."""
+"""Django admin: customer master data and accounts (the import's, read-only and masked),
+import profiles and the import's runs, and the relationship (contacts, service request types
+and SLAs, service requests, tasks)."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.urls import path
+from django.db.models.constants import LOOKUP_SEP
+from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from crm.pii import personal_data
 
 from .etl.specs import SPECS, canonical_codes, canonical_columns
 from .models import (
@@ -23,16 +27,143 @@ from .models import (
 )
 from .models.imports import FILE_CHOICES
 from .services.profiles import import_profile_copy, import_profile_save
+from .views.customer360 import REVEAL_PERMISSION, customer_view_record
+
+
+class ImportOwnedAdmin(admin.ModelAdmin):
+    """What the counter import owns: every night's load overwrites it (customers/etl/specs.py),
+    so it is corrected at the counter, never here. Readable; no add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# The change page a reveal redirects to (admin_views.customer_reveal) shows that customer's
+# personal data in full, once: the session holds the customer's id, never the data.
+REVEALED_SESSION_KEY = "customers.admin.revealed_customer"
+
+# Masked on every page; a filter in the address bar (?mobile__startswith=138) would find
+# customers by them, so the changelist refuses such lookups.
+PERSONAL_DATA_FIELDS = ("id_no", "mobile", "email", "address")
+
+
+def _shown_pii(customer: Customer) -> dict:
+    """Masked, unless the change page marked this customer revealed for this response."""
+    return getattr(customer, "shown_pii", None) or personal_data(customer, revealed=False)
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("cust_no", "name", "branch", "manager", "status", "risk_level", "open_date")
+class CustomerAdmin(ImportOwnedAdmin):
+    """Every field comes from the counter, the manager too (manager_code); last contact is
+    kept by the interaction log. Opening the change page is audited like the 360 page."""
+
+    list_display = (
+        "cust_no",
+        "name",
+        "branch",
+        "manager",
+        "status",
+        "risk_level",
+        "id_no_shown",
+        "mobile_shown",
+        "open_date",
+    )
     list_filter = ("status", "risk_level", "branch")
+    # Number and name only: the personal data is masked, so it must not be searchable.
     search_fields = ("cust_no", "name")
     list_select_related = ("branch", "manager")
-    autocomplete_fields = ("branch", "manager")
     show_full_result_count = False
+    fieldsets = (
+        (
+            None,
+            {
+                "description": _("Loaded every night from the trading counter: correct it there."),
+                "fields": (
+                    ("cust_no", "name"),
+                    ("cust_type", "status"),
+                    ("branch", "manager"),
+                    "open_date",
+                ),
+            },
+        ),
+        (
+            _("Personal data"),
+            {
+                "fields": (
+                    ("id_type", "id_no_shown"),
+                    ("gender", "birth_date"),
+                    "mobile_shown",
+                    "email_shown",
+                    "address_shown",
+                    "occupation",
+                )
+            },
+        ),
+        (
+            _("Suitability"),
+            {
+                "fields": (
+                    ("risk_level", "risk_assessed_on"),
+                    "investor_class",
+                    ("invest_horizon", "invest_varieties"),
+                    "marketing_consent",
+                )
+            },
+        ),
+        (None, {"fields": (("as_of", "updated_at"), "last_contact_at")}),
+    )
+
+    @admin.display(description=_("ID number"))
+    def id_no_shown(self, customer: Customer) -> str:
+        return _shown_pii(customer)["id_no"]
+
+    @admin.display(description=_("mobile"))
+    def mobile_shown(self, customer: Customer) -> str:
+        return _shown_pii(customer)["mobile"]
+
+    @admin.display(description=_("e-mail"))
+    def email_shown(self, customer: Customer) -> str:
+        return _shown_pii(customer)["email"]
+
+    @admin.display(description=_("address"))
+    def address_shown(self, customer: Customer) -> str:
+        return _shown_pii(customer)["address"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.split(LOOKUP_SEP)[0] in PERSONAL_DATA_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        customer_view_record(request, obj)
+        revealed = request.session.pop(REVEALED_SESSION_KEY, None) == str(obj.pk)
+        obj.shown_pii = personal_data(obj, revealed=revealed)
+        context.update(
+            can_reveal=not revealed and request.user.has_perm(REVEAL_PERMISSION),
+            reveal_url=reverse("admin:customers_customer_reveal", args=[obj.pk]),
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        from . import admin_views
+
+        def reveal(request, object_id):
+            return admin_views.customer_reveal(request, self, object_id)
+
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(reveal),
+                name="customers_customer_reveal",
+            ),
+            *super().get_urls(),
+        ]
 
 
 def _column_choices(*, coded: bool) -> list:
@@ -266,12 +397,11 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapitalAccount)
-class CapitalAccountAdmin(admin.ModelAdmin):
+class CapitalAccountAdmin(ImportOwnedAdmin):
     list_display = ("fund_account", "customer", "account_kind", "currency", "status")
     list_filter = ("account_kind", "status", "currency")
     search_fields = ("fund_account", "customer__cust_no", "customer__name")
     list_select_related = ("customer",)
-    raw_id_fields = ("customer",)
     show_full_result_count = False
 
 

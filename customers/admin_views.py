@@ -1,8 +1,10 @@
-"""The import-profile pages of Django admin beyond the change form: set-up from a sample day
-and the dry run of a day. Thin: parse the request, call customers/services, render; the
-ImportProfileAdmin routes to them (customers/admin.py)."""
+"""The pages of Django admin beyond the change forms: an import profile's set-up from a sample
+day and the dry run of a day, and the reveal of a customer's personal data. Thin: parse the
+request, call customers/services, render; the model admins route to them (customers/admin.py).
+"""
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .admin import REVEALED_SESSION_KEY
 from .admin_forms import (
     DayFolderForm,
     DayUploadError,
@@ -26,6 +29,7 @@ from .services.profile_setup import (
     profile_setup_apply,
     profile_unmapped,
 )
+from .views.customer360 import customer_pii_reveal
 
 TEMPLATES = "admin/customers/importprofile"
 
@@ -130,3 +134,21 @@ def _context(request, model_admin, profile: ImportProfile, title: str) -> dict:
         "dry_run_url": reverse("admin:customers_importprofile_dry_run", args=[profile.pk]),
         "change_url": reverse("admin:customers_importprofile_change", args=[profile.pk]),
     }
+
+
+# -- customers ----------------------------------------------------------------------------------
+
+
+@require_POST
+def customer_reveal(request, model_admin, object_id: str):
+    """Audits the reveal (as the 360 page does) and sends the admin to the change page, which
+    shows the personal data in full this once."""
+    customer = model_admin.get_object(request, unquote(object_id))
+    if customer is None:
+        raise Http404
+    if not model_admin.has_view_permission(request, customer):
+        raise PermissionDenied
+    customer_pii_reveal(request, customer)
+    request.session[REVEALED_SESSION_KEY] = str(customer.pk)
+    messages.info(request, _("Shown in full; this was recorded in the audit log."))
+    return redirect("admin:customers_customer_change", customer.pk)

@@ -21,9 +21,23 @@ from customers.selectors.customers import customer_get_for_user
 REVEAL_PERMISSION = "customers.reveal_pii"
 
 
+def customer_view_record(request, customer) -> None:
+    """Audits an opening of a customer's page (this one, and Django admin's change page)."""
+    audit_record(actor=request.user, action="customer.view", target=customer, request=request)
+
+
+def customer_pii_reveal(request, customer) -> dict:
+    """The customer's personal data in full, for a user holding the permission, and audited;
+    PermissionDenied for anybody else. This page and Django admin's reveal through it."""
+    if not request.user.has_perm(REVEAL_PERMISSION):
+        raise PermissionDenied
+    audit_record(actor=request.user, action="customer.reveal_pii", target=customer, request=request)
+    return personal_data(customer, revealed=True)
+
+
 def customer_detail(request, cust_no: str):
     customer = s360.customer_get_for_360(request.user, cust_no=cust_no)
-    audit_record(actor=request.user, action="customer.view", target=customer, request=request)
+    customer_view_record(request, customer)
     return render(
         request,
         "customers/detail.html",
@@ -41,13 +55,9 @@ def customer_detail(request, cust_no: str):
 def customer_reveal(request, cust_no: str):
     """Shows the unmasked ID number, mobile, e-mail and address, once, and audits it."""
     customer = customer_get_for_user(request.user, cust_no=cust_no)
-    if not request.user.has_perm(REVEAL_PERMISSION):
-        raise PermissionDenied
-    audit_record(actor=request.user, action="customer.reveal_pii", target=customer, request=request)
+    pii = customer_pii_reveal(request, customer)
     return render(
-        request,
-        "customers/panels/personal_data.html",
-        {"customer": customer, "pii": personal_data(customer, revealed=True)},
+        request, "customers/panels/personal_data.html", {"customer": customer, "pii": pii}
     )
 
 
