@@ -31,9 +31,28 @@ demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py demo_activity
 	$(MAKE) serve
 
+# The demo serves as production does (DEBUG=0: the application's own error pages, never
+# Django's debug page; whitenoise serves the collected static files), over plain http on
+# this machine only. The secret key is made once into DEMO_SECRET_KEY_FILE unless SECRET_KEY
+# is set. A developer who wants the debug page runs `DEBUG=1 manage.py runserver` instead.
+DEMO_PORT ?= 8000
+DEMO_SECRET_KEY_FILE ?= .data/demo-secret-key
+serve: export DEBUG = 0
+serve: export ALLOWED_HOSTS = 127.0.0.1,localhost
+serve: export SECURE_SSL_REDIRECT = 0
+serve: export SESSION_COOKIE_SECURE = 0
+serve: export CSRF_COOKIE_SECURE = 0
+serve: export SECURE_HSTS_SECONDS = 0
 serve: $(INSTALLED)
-	@echo "The CRM is at http://127.0.0.1:8000 (Ctrl-C stops it)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@mkdir -p $(dir $(DEMO_SECRET_KEY_FILE))
+	@test -s $(DEMO_SECRET_KEY_FILE) || (umask 077; $(BIN)/python -c \
+	  'from django.core.management.utils import get_random_secret_key as k; print(k())' \
+	  > $(DEMO_SECRET_KEY_FILE))
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEMO_SECRET_KEY_FILE))}" \
+	  $(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo "The CRM is at http://127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it)"
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEMO_SECRET_KEY_FILE))}" \
+	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(DEMO_PORT)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -3,6 +3,8 @@ the plain dicts customers.charts.figure_html renders (no graph objects per reque
 
 from django.utils.translation import gettext as _
 
+from customers.charts import chart_text
+
 COLOURS = {"net_commission": "#0b5cab", "interest_income": "#7fb3e6", "margin_interest": "#f0a202"}
 
 
@@ -163,7 +165,7 @@ def branch_volume_figure(rows: list[dict], *, drill_url: str) -> dict:
     """Each branch's share of trading volume; a click opens the branch's customers."""
     bars = {
         "type": "bar",
-        "x": [f"{row['branch__code']} {row['branch__name']}" for row in rows],
+        "x": [chart_text(f"{row['branch__code']} {row['branch__name']}") for row in rows],
         "y": [float(row["trade_volume"] or 0) for row in rows],
         "customdata": [f"{drill_url}?branch={row['branch_id']}" for row in rows],
         "marker": {"color": COLOURS["net_commission"]},

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.dates import DateWithinBounds
 
+from .selectors import CHANNEL_VOLUMES, DAY_FIGURES
+
 
 class DateRangeForm(forms.Form):
     start = forms.DateField(
@@ -23,4 +25,32 @@ class DateRangeForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and start > end:
             raise forms.ValidationError(_("The start of the range is after its end."))
+        return cleaned
+
+
+class DrilldownForm(forms.Form):
+    """The figure a drill-down link names: one day's bar (`day`, `figure`), or a month's top
+    `top` % by contribution, or a channel's customers from `since` to `month`."""
+
+    day = forms.DateField(required=False, validators=[DateWithinBounds(days_ahead=366)])
+    figure = forms.ChoiceField(required=False, choices=[(name, name) for name in DAY_FIGURES])
+    month = forms.DateField(required=False, validators=[DateWithinBounds(days_ahead=366)])
+    since = forms.DateField(required=False, validators=[DateWithinBounds(days_ahead=366)])
+    top = forms.IntegerField(required=False, min_value=1, max_value=100)
+    channel = forms.ChoiceField(required=False, choices=[(name, name) for name in CHANNEL_VOLUMES])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned["day"] or cleaned["figure"]:
+            if not (cleaned["day"] and cleaned["figure"]):
+                raise forms.ValidationError(_("No such figure."))
+            return cleaned
+        one_of = (cleaned["top"] is None) != (not cleaned["channel"])
+        if not cleaned["month"] or not one_of:
+            raise forms.ValidationError(_("No such figure."))
+        # `since` widens a channel slice only; a top share is of one month.
+        if not cleaned["channel"] or not cleaned["since"]:
+            cleaned["since"] = cleaned["month"]
         return cleaned

@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
-from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.csvsafe import csv_chunks
+from crm.pagination import pagination
 from crm.services import audit_record
 from customers.charts import figure_html
 from customers.models import Channel
@@ -20,7 +21,7 @@ from customers.tables import CustomerTable
 
 from . import charts
 from . import selectors as sel
-from .forms import DateRangeForm
+from .forms import DateRangeForm, DrilldownForm
 from .tables import BrokerPerformanceTable
 
 DEFAULT_DAYS = 60
@@ -48,7 +49,9 @@ def dashboard(request):
     # some 30 ms over the company's 1,900 brokers, but rows already in order take it one pass.
     # The table still sorts, so a ?sort= or another default stays right, only slower.
     table = BrokerPerformanceTable(sorted(brokers, key=itemgetter("contribution"), reverse=True))
-    RequestConfig(request, paginate={"per_page": BROKERS_PER_PAGE}).configure(table)
+    RequestConfig(request, paginate=pagination(lazy=False, per_page=BROKERS_PER_PAGE)).configure(
+        table
+    )
     context.update(
         start=start,
         end=end,
@@ -131,44 +134,29 @@ class DrilldownView(SingleTableMixin, TemplateView):
 
     template_name = "analytics/drilldown.html"
     table_class = CustomerTable
-    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
+    table_pagination = pagination()
 
     def get_table_data(self):
         scope = sel.dashboard_scope(self.request.user)
-        params = self.request.GET
-        self.day = self.figure = None
-        if params.get("day"):
-            return self._day_figure(scope, params)
-        try:
-            self.month = datetime.date.fromisoformat(params.get("month", ""))
-            top = int(params["top"]) if params.get("top") else None
-        except ValueError as error:
-            raise Http404(_("No such figure.")) from error
-        channel = params.get("channel") or None
-        if (top is None) == (channel is None) or channel not in (None, *sel.CHANNEL_VOLUMES):
+        form = DrilldownForm(self.request.GET)
+        if not form.is_valid():
             raise Http404(_("No such figure."))
-        since = params.get("since")
-        self.since = datetime.date.fromisoformat(since) if since and channel else self.month
-        self.top, self.channel = top, channel
+        figure = form.cleaned_data
+        self.day, self.figure = figure["day"], figure["figure"] or None
+        self.month, self.since = figure["month"], figure["since"]
+        self.top, self.channel = figure["top"], figure["channel"] or None
+        if self.day:
+            return sel.customers_behind_day(
+                self.request.user, scope, day=self.day, figure=self.figure
+            )
         return sel.customers_behind(
             self.request.user,
             scope,
             month=self.month,
             since=self.since,
-            top=top,
-            channel=channel,
+            top=self.top,
+            channel=self.channel,
         )
-
-    def _day_figure(self, scope, params):
-        try:
-            self.day = datetime.date.fromisoformat(params["day"])
-        except ValueError as error:
-            raise Http404(_("No such figure.")) from error
-        self.figure = params.get("figure")
-        if self.figure not in sel.DAY_FIGURES:
-            raise Http404(_("No such figure."))
-        self.month = self.since = self.top = self.channel = None
-        return sel.customers_behind_day(self.request.user, scope, day=self.day, figure=self.figure)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

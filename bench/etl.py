@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,7 @@ def django_setup(script: str, default_url: str, measures: str, *, refuse_debug: 
     os.environ.setdefault("DATABASE_URL", default_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "bench-only-key-for-a-throwaway-database")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     import django
 
     django.setup()

@@ -4,10 +4,12 @@ Local defaults are safe for a developer's machine (SQLite under .data/, Celery i
 production must set SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL (see .env.example).
 """
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,19 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 
+
+def _secret_key_problem(key: str) -> str | None:
+    """Why `key` is too weak to sign production sessions, or None; the rules of Django's
+    own security.W009 check, refused at start-up instead of warned about."""
+    if key.startswith("django-insecure-"):
+        return "it starts with django-insecure- (a key made by startproject)"
+    if len(key) < 50:
+        return "it is shorter than 50 characters"
+    if len(set(key)) < 5:
+        return "it has fewer than 5 different characters"
+    return None
+
+
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="local-development-key-never-used-in-production")
 else:
@@ -26,12 +41,14 @@ else:
         SECRET_KEY = env.str("SECRET_KEY")
     except ImproperlyConfigured as missing:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.") from missing
+    if problem := _secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(f"SECRET_KEY is too weak for DEBUG off: {problem}.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crm.apps.CrmAdminConfig",  # Django's admin on the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +59,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_htmx",
+    "axes",
     "crm",
     "customers",
     "products",
@@ -52,6 +70,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, so that the collected static files keep their own caching headers.
+    "csp.middleware.CSPMiddleware",
+    "crm.middleware.security_headers",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +82,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the session, the user and the messages, which it reads and writes.
+    "crm.middleware.session_idle_timeout",
+    # Last, as django-axes asks: it turns a lockout into the login page's lockout message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -120,6 +145,31 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
 
+# Sign-in throttling (django-axes), at the login page and the admin's: after
+# AXES_FAILURE_LIMIT failures of one username from one client address, that pair is locked
+# for AXES_COOLOFF_MINUTES. Not the address alone: a branch's staff share one NAT address.
+# Failures and lockouts go to the audit log (crm/logins.py); an administrator unlocks in
+# admin, under "Access attempts".
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=30)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "crm.services.client_ip"
+AXES_USERNAME_CALLABLE = "crm.logins.username_tried"
+AXES_LOCKOUT_CALLABLE = "crm.logins.lockout_response"
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For: the client
+# address (audit log, lockout) is that many entries from its right; 0 trusts no header.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -161,6 +211,33 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Only the site's own script files run: no inline script, handler attribute or eval (the
+# charts' figures travel as JSON data blocks, static/js/charts.js draws them; plotly.js needs
+# no eval for the chart types drawn). Styles may be inline because plotly.js inserts <style>
+# elements and style attributes as it draws (htmx its indicator rule), which 'self' refuses.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# The browser features the CRM never uses, off for its pages and whatever they might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), bluetooth=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), "
+    "usb=()"
+)
+# A session unused this long (seconds) is signed out; SESSION_COOKIE_AGE stays the limit of
+# a session in use, counted from the sign-in.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 
 # Celery: with no broker configured, tasks run in-process (the embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -1,17 +1,30 @@
 """Charts of the customer 360 page: pure functions from selector output to plotly figures,
-and one helper that renders a figure as an HTML fragment (plotly.js is served locally).
+and one helper that renders a figure as an HTML fragment for static/js/charts.js to draw
+(plotly.js is served locally).
 
 A figure is a plain dict, `{"data": [...], "layout": {...}}`, which plotly.io renders as
 it is: building `go.Figure` objects validated every property on every request, several
 times the cost of the rest of a dashboard. The chart tests validate the dicts instead."""
 
 import functools
+import html
 
 import plotly.io as pio
+from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
+from plotly.utils import PlotlyJSONEncoder
 
 BRAND = "#0b5cab"
 CASH = "#7fb3e6"
+# Plotly.newPlot's config for every chart, as plotly.io.to_html completes it.
+CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+def chart_text(value: str) -> str:
+    """Imported or entered text as a chart label: plotly reads a little HTML in labels
+    (links, bold, line breaks), so a branch named `<a href=…>` would become a link; with
+    `<`, `>` and `&` as entities it shows as the text it is."""
+    return html.escape(value, quote=False)
 
 
 def asset_trend_figure(rows: list[tuple]) -> dict:
@@ -48,18 +61,19 @@ def asset_trend_figure(rows: list[tuple]) -> dict:
 
 
 def figure_html(figure: dict) -> str:
-    """The figure's div and Plotly.newPlot script, as plotly.io writes them, drawn with
-    plotly's default template as `go.Figure` would apply it."""
+    """The figure as a chart placeholder holding its data, layout and config in a JSON data
+    block, which static/js/charts.js hands to Plotly.newPlot: the page's CSP runs no inline
+    script. It is drawn with plotly's default template, as `go.Figure` would apply it, and
+    encoded as plotly.io encodes it; json_script escapes the `<` a label could close the
+    block with."""
     layout = figure.get("layout", {})
     name = pio.templates.default
     if name and "template" not in layout:
-        figure = {**figure, "layout": {**layout, "template": _template(name)}}
-    return pio.to_html(
-        figure,
-        full_html=False,
-        include_plotlyjs=False,
-        config={"displayModeBar": False},
-        validate=False,
+        layout = {**layout, "template": _template(name)}
+    payload = {"data": figure.get("data", []), "layout": layout, "config": CONFIG}
+    return format_html(
+        '<div class="chart"><div class="plotly-graph-div"></div>{}</div>',
+        json_script(payload, encoder=PlotlyJSONEncoder),
     )
 
 

@@ -10,6 +10,7 @@ only narrows it.
 import datetime
 import functools
 import itertools
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -17,8 +18,10 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from crm.pii import mask_mobile
 from customers.models import (
     CustomerStatus,
     CustomerType,
@@ -31,10 +34,19 @@ from customers.selectors.lists import (
     latest_business_day,
     managers_for_user,
 )
+from customers.tables import CustomerTable, sort_of
 from products.models import Security
 
 # Query parameters that are not filters but belong to a view of the list (the sort order).
 VIEW_PARAMS = ("sort",)
+# Bounds of the filters that count back from today: far beyond any account (nothing is
+# dated before 1900), and within what date arithmetic reaches (10**5 years is before year 1).
+MAX_AGE_YEARS = 200
+MAX_DAYS = MAX_AGE_YEARS * 366
+SEARCH_MAX_LENGTH = 100  # customers' and securities' names are at most as long
+MOBILE_LENGTH = 11  # the counter's mobiles (shared/COUNTER_EXPORTS.md)
+# Customers a search by mobile found that its audit entry names (a prefix can find many).
+PII_AUDIT_CUSTOMERS = 20
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -83,6 +95,21 @@ def _industries():
     return [(name, name) for name in names]
 
 
+def search_term_digest(term: str) -> str:
+    """A keyed digest of a searched mobile, for the audit log: compliance checks whether a
+    given number was searched by computing its digest, and the log never holds the number
+    (a plain hash of eleven digits is undone by trying them all; this one needs the key)."""
+    return salted_hmac("customers.search_pii", term, algorithm="sha256").hexdigest()
+
+
+def masked_search_term(term: str) -> str:
+    """A searched mobile as the audit log shows it: a full number as the page masks it, a
+    prefix by its first three digits (its length stays readable)."""
+    if len(term) >= MOBILE_LENGTH:
+        return mask_mobile(term)
+    return term[:3] + "*" * (len(term) - 3)
+
+
 def years_before(day: datetime.date, years: int) -> datetime.date:
     """The same calendar day `years` earlier (29 February becomes the 28th)."""
     try:
@@ -103,7 +130,12 @@ class CustomerListForm(forms.Form):
 
 
 class CustomerListFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name, customer number or mobile"), method="filter_text")
+    # No name, number or mobile is longer (and SQLite refuses a LIKE pattern past 50 KB).
+    q = django_filters.CharFilter(
+        label=_("Name, customer number or mobile"),
+        method="filter_text",
+        max_length=SEARCH_MAX_LENGTH,
+    )
     branch = django_filters.ModelChoiceFilter(
         label=_("Branch"), queryset=_branches, empty_label=_("Any")
     )
@@ -134,7 +166,9 @@ class CustomerListFilter(django_filters.FilterSet):
         label=_("Cash at most"), field_name="figures__cash", lookup_expr="lte"
     )
     holds = django_filters.CharFilter(
-        label=_("Holds security (code or name)"), method="filter_holds"
+        label=_("Holds security (code or name)"),
+        method="filter_holds",
+        max_length=SEARCH_MAX_LENGTH,
     )
     # Read by filter_holds: on their own they filter nothing (the form says so).
     holds_quantity = django_filters.NumberFilter(
@@ -162,16 +196,28 @@ class CustomerListFilter(django_filters.FilterSet):
         max_value=100,
     )
     age_min = IntegerFilter(
-        label=_("Account age at least (years)"), method="filter_age", min_value=0
+        label=_("Account age at least (years)"),
+        method="filter_age",
+        min_value=0,
+        max_value=MAX_AGE_YEARS,
     )
     age_max = IntegerFilter(
-        label=_("Account age at most (years)"), method="filter_age", min_value=0
+        label=_("Account age at most (years)"),
+        method="filter_age",
+        min_value=0,
+        max_value=MAX_AGE_YEARS,
     )
     no_trade_days = IntegerFilter(
-        label=_("No trade for at least (days)"), method="filter_no_trade", min_value=0
+        label=_("No trade for at least (days)"),
+        method="filter_no_trade",
+        min_value=0,
+        max_value=MAX_DAYS,
     )
     no_contact_days = IntegerFilter(
-        label=_("Not contacted for at least (days)"), method="filter_no_contact", min_value=0
+        label=_("Not contacted for at least (days)"),
+        method="filter_no_contact",
+        min_value=0,
+        max_value=MAX_DAYS,
     )
 
     # How the form lays the filters out, in fieldsets.
@@ -192,8 +238,12 @@ class CustomerListFilter(django_filters.FilterSet):
     class Meta:
         form = CustomerListForm
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_reveal: Callable[[], bool] = lambda: False, **kwargs):
+        """`may_reveal`: whether the user may reveal personal data (the view checks the
+        permission); only then does a mobile prefix find customers. Asked only of a search
+        that could match a mobile: the permission check costs two queries."""
         super().__init__(*args, **kwargs)
+        self._may_reveal = may_reveal
         # Read once per request: validating the value and drawing the select both need them.
         self.filters["industry"].extra["choices"] = functools.cache(_industries)
 
@@ -201,13 +251,52 @@ class CustomerListFilter(django_filters.FilterSet):
         return [(legend, [self.form[name] for name in names]) for legend, names in self.GROUPS]
 
     def filter_text(self, queryset, name, value):
-        """Exact or prefix match on customer number, mobile or name (all three indexed)."""
+        """Prefix match on customer number or name, and on the mobile as the page shows it:
+        the full number only, a prefix for users who may reveal it (else one digit more at
+        a time rebuilds a masked number). All three columns are indexed."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(cust_no__startswith=value) | Q(mobile__startswith=value) | Q(name__startswith=value)
+        matches = Q(cust_no__startswith=value) | Q(name__startswith=value)
+        by_mobile = self._mobile_match(value)
+        if by_mobile is not None:
+            matches |= by_mobile
+        return queryset.filter(matches)
+
+    def _mobile_match(self, value: str) -> Q | None:
+        if not (value.isascii() and value.isdigit()):
+            return None
+        return Q(mobile__startswith=value) if self.revealed else Q(mobile=value)
+
+    @functools.cached_property
+    def revealed(self) -> bool:
+        return self._may_reveal()
+
+    def pii_search(self) -> dict | None:
+        """What the audit log keeps of a search that found customers by their mobile, or
+        None when it found none that way: the term masked (and its digest), whether it was a
+        prefix, and the customers it found, which is what compliance asks about first."""
+        if not self.is_valid():
+            return None
+        term = (self.form.cleaned_data.get("q") or "").strip()
+        by_mobile = self._mobile_match(term)
+        if by_mobile is None:
+            return None
+        found = list(
+            self.qs.filter(by_mobile)
+            .order_by("cust_no")
+            .values_list("cust_no", flat=True)[: PII_AUDIT_CUSTOMERS + 1]
         )
+        if not found:
+            return None
+        return {
+            "field": "mobile",
+            "term": masked_search_term(term),
+            "term_digest": search_term_digest(term),
+            "prefix": self.revealed,
+            "customers": found[:PII_AUDIT_CUSTOMERS],
+            "more": len(found) > PII_AUDIT_CUSTOMERS,
+        }
 
     def filter_nothing(self, queryset, name, value):
         return queryset
@@ -279,6 +368,8 @@ def filter_params(data) -> dict[str, str]:
         value = (data.get(name) or "").strip()
         if value:
             params[name] = value
+    if not sort_of(CustomerTable, params.get("sort", "")):
+        params.pop("sort", None)
     return params
 
 

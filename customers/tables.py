@@ -102,6 +102,17 @@ class CustomerTable(tables.Table):
         return _order_nulls_last(queryset, "last_contact_at", is_descending), True
 
 
+def sort_of(table_class: type[tables.Table], value: str) -> str:
+    """`value` if it names orderable columns of the table (comma-separated, "-" for
+    descending), else "": the sort that a link, a saved view or an audit entry may carry.
+    The table itself ignores an unknown name; a NUL one would break the audit entry."""
+    columns = table_class([]).columns
+    names = [alias.removeprefix("-") for alias in value.split(",")]
+    if all(name in columns and columns[name].orderable for name in names):
+        return value
+    return ""
+
+
 def _order_nulls_last(queryset, field: str, descending: bool):
     column = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     return queryset.order_by(column, "cust_no")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import converters  # noqa: F401  (registers the cust_no converter)
 from .views import customer360, imports, lists, relationship
 
 app_name = "customers"
@@ -25,12 +26,12 @@ urlpatterns = [
         name="service-request-move",
     ),
     path(
-        "<str:cust_no>/interactions/",
+        "<cust_no:cust_no>/interactions/",
         relationship.interaction_log_view,
         name="interaction-log",
     ),
     path(
-        "<str:cust_no>/service-requests/",
+        "<cust_no:cust_no>/service-requests/",
         relationship.service_request_open_view,
         name="service-request-open",
     ),
@@ -49,7 +50,7 @@ urlpatterns = [
         imports.import_corrections,
         name="import-corrections",
     ),
-    # -- customer 360: last, because a customer number is any path segment --
-    path("<str:cust_no>/", customer360.customer_detail, name="detail"),
-    path("<str:cust_no>/reveal/", customer360.customer_reveal, name="reveal"),
+    # -- customer 360: last, because a customer number may spell any other segment --
+    path("<cust_no:cust_no>/", customer360.customer_detail, name="detail"),
+    path("<cust_no:cust_no>/reveal/", customer360.customer_reveal, name="reveal"),
 ]

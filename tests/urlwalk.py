@@ -36,3 +36,17 @@ def sample_url(route: str) -> str | None:
     url = re.sub(r"<(?:int:)[^>]+>", "1", route)
     url = re.sub(r"<[^>]+>", "x", url)
     return "/" + url
+
+
+def walk_named(patterns=None, prefix="", namespace=""):
+    """(route, name, callback) for every URL pattern; the name carries its namespaces
+    ("customers:detail") and is None for a pattern without one."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk_named(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield prefix + str(entry.pattern), name, entry.callback

@@ -11,13 +11,15 @@ partition, so that the count of partitions stays small.
 Names are the convention here: `<table>_<YYYYMM>` for a month, `<table>_<YYYYMMDD>` for a
 day. There is no default partition (attaching a partition would lock it against readers
 until the import commits): the import makes sure a partition takes every day it writes.
+
+The DDL itself (create, index and attach a partition, merge a month, analyze) is done by
+functions the schema owner owns (crm/migrations/0005), so that the application's role,
+which owns no table, can do it, and nothing more.
 """
 
 import datetime
 import re
 from dataclasses import dataclass
-
-from .sql import literal
 
 # table -> the date column it is partitioned on
 FACT_TABLES = {
@@ -64,7 +66,6 @@ class Span:
     """One partition's range of a fact table: [start, end) of its date column."""
 
     table: str
-    column: str
     start: datetime.date
     end: datetime.date
     name: str
@@ -72,22 +73,11 @@ class Span:
     @classmethod
     def day(cls, table: str, day: datetime.date) -> "Span":
         end = day + datetime.timedelta(days=1)
-        return cls(table, FACT_TABLES[table], day, end, f"{table}_{day:%Y%m%d}")
+        return cls(table, day, end, f"{table}_{day:%Y%m%d}")
 
     @classmethod
     def month(cls, table: str, month: datetime.date) -> "Span":
-        return cls(table, FACT_TABLES[table], month, next_month(month), f"{table}_{month:%Y%m}")
-
-    @property
-    def bounds(self) -> str:
-        return f"FROM ({literal(self.start.isoformat())}) TO ({literal(self.end.isoformat())})"
-
-    @property
-    def condition(self) -> str:
-        return (
-            f"{self.column} >= {literal(self.start.isoformat())} "
-            f"AND {self.column} < {literal(self.end.isoformat())}"
-        )
+        return cls(table, month, next_month(month), f"{table}_{month:%Y%m}")
 
 
 def holding(cursor, table: str, day: datetime.date) -> str | None:
@@ -132,7 +122,7 @@ def cover(cursor, table: str, days, *, by_month: bool = False) -> None:
 
 def create_detached(cursor, span: Span) -> None:
     """A plain table shaped like the fact table, to fill before it has any index."""
-    cursor.execute(f"CREATE TABLE {span.name} (LIKE {span.table} INCLUDING DEFAULTS)")
+    cursor.execute("SELECT crm_fact_partition_create(%s, %s)", [span.table, span.name])
 
 
 def add_empty(cursor, span: Span) -> None:
@@ -143,36 +133,19 @@ def add_empty(cursor, span: Span) -> None:
     attach(cursor, span)
 
 
-def build_indexes(cursor, span: Span) -> None:
-    """Give a detached table the parent's key and indexes, each built in one sorted pass
-    over the rows it holds (ATTACH adopts them, as they match the parent's)."""
-    cursor.execute(
-        "SELECT c.contype, pg_get_constraintdef(c.oid), pg_get_indexdef(i.indexrelid) "
-        "FROM pg_index i LEFT JOIN pg_constraint c "
-        "ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
-        "WHERE i.indrelid = %s::regclass ORDER BY c.contype NULLS LAST, i.indexrelid",
-        [span.table],
-    )
-    for number, (kind, constraint, index) in enumerate(cursor.fetchall()):
-        if kind in ("p", "u"):
-            cursor.execute(
-                f"ALTER TABLE {span.name} ADD CONSTRAINT {span.name}_k{number} {constraint}"
-            )
-        else:
-            head = re.match(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ", index)
-            unique = head.group(1) or ""
-            cursor.execute(
-                f"CREATE {unique}INDEX {span.name}_i{number} ON {span.name} " + index[head.end() :]
-            )
-
-
 def attach(cursor, span: Span) -> None:
-    """Index a filled detached table and attach it as the span's partition (PostgreSQL
-    checks that its rows fall in the span)."""
-    build_indexes(cursor, span)
+    """Give a filled detached table the parent's key and indexes, each built in one sorted
+    pass over its rows, and attach it as the span's partition (PostgreSQL checks that its
+    rows fall in the span)."""
     cursor.execute(
-        f"ALTER TABLE {span.table} ATTACH PARTITION {span.name} FOR VALUES {span.bounds}"
+        "SELECT crm_fact_partition_attach(%s, %s, %s, %s)",
+        [span.table, span.name, span.start, span.end],
     )
+
+
+def analyze(cursor, table: str) -> None:
+    """Fresh statistics for a table or partition (ANALYZE is its owner's)."""
+    cursor.execute("SELECT crm_table_analyze(%s)", [table])
 
 
 def day_partitions(cursor, table: str) -> list[tuple[str, datetime.date]]:
@@ -189,20 +162,10 @@ def day_partitions(cursor, table: str) -> list[tuple[str, datetime.date]]:
     return found
 
 
-def merge_month(cursor, table: str, month: datetime.date, days: list[str]) -> int:
+def merge_month(cursor, table: str, month: datetime.date) -> int:
     """Replace a finished month's day partitions by one monthly partition; return the rows
     it holds. The copy and the index builds run while the day partitions still serve
     readers; the swap at the end (detach, drop, attach) is short, and a CHECK constraint
     spares ATTACH its scan of the month."""
-    span = Span.month(table, month)
-    create_detached(cursor, span)
-    union = " UNION ALL ".join(f"SELECT * FROM {name}" for name in days)
-    cursor.execute(f"INSERT INTO {span.name} {union}")
-    rows = cursor.rowcount
-    build_indexes(cursor, span)
-    cursor.execute(f"ALTER TABLE {span.name} ADD CHECK ({span.condition})")
-    for name in days:
-        cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {name}")
-        cursor.execute(f"DROP TABLE {name}")
-    cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {span.name} FOR VALUES {span.bounds}")
-    return rows
+    cursor.execute("SELECT crm_fact_partition_merge(%s, %s)", [table, month])
+    return cursor.fetchone()[0]

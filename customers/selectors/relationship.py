@@ -7,12 +7,11 @@ internal: their caller got the customer through customer_get_for_user, so it is 
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Role
 from crm.scoping import scope_for_user
 from crm.selectors import staff_for_user
 from customers.forms import InteractionForm, ServiceRequestForm, ServiceRequestMoveForm
@@ -28,6 +27,7 @@ from customers.models import (
     TaskKind,
     TaskStatus,
 )
+from customers.permissions import may_act_for
 
 PANEL_ROWS = 50
 
@@ -123,20 +123,22 @@ def service_requests_panel(
     move_form: ServiceRequestMoveForm | None = None,
 ) -> dict:
     """Context of customers/panels/service_requests.html: the requests (one query) each with
-    the workflow moves open to it, and the form to open one (two more queries when rendered:
-    the types and the assignees). A refused `move_form` shows its errors on its request."""
+    the workflow moves open to it and to `user` (none on a request the user may not move, see
+    customers/permissions.py), and the form to open one (two more queries when rendered: the
+    types and the assignees). A refused `move_form` shows its errors on its request."""
     if form is None:
         staff = staff_for_user(user)
         form = ServiceRequestForm(customer=customer, initial={"assignee": staff})
     rows = []
     for request in service_requests_for_customer(customer):
+        movable = may_act_for(user, request.assignee)
         moves = [
             {
                 "status": target.value,
                 "label": MOVE_LABELS.get((request.status, target), MOVE_DEFAULT_LABELS.get(target)),
                 "needs_resolution": target == ServiceRequestStatus.RESOLVED,
             }
-            for target in SERVICE_REQUEST_FLOW.get(request.status, ())
+            for target in (SERVICE_REQUEST_FLOW.get(request.status, ()) if movable else ())
         ]
         refused = move_form is not None and move_form.service_request.pk == request.pk
         rows.append(
@@ -169,15 +171,10 @@ def tasks_for_user(user, *, status: str | None = TaskStatus.OPEN) -> QuerySet:
 
 
 def task_get_for_completion(user, *, pk: int) -> Task:
-    """A task the user may complete or cancel: their own, or, for a branch manager, any of
-    their branch's staff; always about a customer in the user's scope. Else a 404."""
-    staff = staff_for_user(user)
-    if staff is None or not staff.is_active:
-        raise Http404(_("No such task."))
-    allowed = Q(assignee=staff)
-    if staff.role == Role.BRANCH_MANAGER and staff.branch_id:
-        allowed |= Q(assignee__branch_id=staff.branch_id)
-    task = scope_for_user(user, Task.objects.filter(allowed, pk=pk)).first()
+    """A task about a customer in the user's scope, with its assignee; else a 404. Whether the
+    user may finish it is the service's to decide (customers/permissions.py): a task the user
+    may see but not finish is a refusal, not a missing task."""
+    task = scope_for_user(user, Task.objects.select_related("assignee").filter(pk=pk)).first()
     if task is None:
         raise Http404(_("No such task."))
     return task

@@ -29,7 +29,7 @@ from crm.locks import (
 from crm.pipeline import pipeline_enqueue
 from crm.services import audit_record
 from customers.etl.loader import FileOutcome, load_file
-from customers.etl.partitions import FACT_TABLES, holding
+from customers.etl.partitions import FACT_TABLES, analyze, holding
 from customers.etl.sources import (
     RefusedFile,
     layout_for,
@@ -540,7 +540,7 @@ def _analyze(day: datetime.date) -> None:
         with connection.cursor() as cursor:
             for table in FACT_TABLES:
                 if target := holding(cursor, table, day):
-                    cursor.execute(f"ANALYZE {target}")
+                    analyze(cursor, target)
 
 
 def _day_of(folder: Path) -> datetime.date:

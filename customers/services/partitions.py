@@ -10,6 +10,7 @@ from django.utils import timezone
 from crm.locks import nightly_lock_acquire
 from customers.etl.partitions import (
     FACT_TABLES,
+    analyze,
     day_partitions,
     is_partitioned,
     merge_month,
@@ -35,7 +36,7 @@ def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
             finished = [found for found in day_partitions(cursor, table) if found[1] < before]
             for month, group in groupby(finished, key=lambda found: month_start(found[1])):
                 names = [name for name, _ in group]
-                rows = merge_month(cursor, table, month, names)
+                rows = merge_month(cursor, table, month)
                 said.append(
                     f"{table}: {len(names)} day partition(s) of {month:%Y-%m} merged, {rows} rows"
                 )
@@ -44,5 +45,5 @@ def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
             # statistics (what plans over many partitions use) are refreshed here, once the
             # swap has committed and readers are no longer locked out.
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {table}")
+                analyze(cursor, table)
     return said

@@ -2,12 +2,14 @@
 their workflow, and the tasks both put on staff's workbenches.
 
 Every function is keyword-only and atomic; reads live in customers/selectors/relationship.py.
-Refused business moves raise ValidationError with a translated message for the form to show.
+Refused business moves raise ValidationError with a translated message for the form to show;
+moving or finishing someone else's work without the right to (customers/permissions.py)
+raises PermissionDenied, before anything is read under lock or written.
 """
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -26,6 +28,7 @@ from customers.models import (
     TaskKind,
     TaskStatus,
 )
+from customers.permissions import may_act_for
 
 TITLE_WORDS = 8
 TITLE_CHARS = 200
@@ -142,7 +145,15 @@ def service_request_move(
     resolution: str = "",
 ) -> ServiceRequest:
     """Move a request one step along SERVICE_REQUEST_FLOW. Resolving needs a resolution and
-    completes the request's task; reopening a resolved request reopens it."""
+    completes the request's task; reopening a resolved request reopens it.
+
+    Only those who may act for the assignee may move it: the move finishes the assignee's task.
+    """
+    if not may_act_for(by, request.assignee):
+        raise PermissionDenied(
+            _("Only %(assignee)s or those they report to may move this request.")
+            % {"assignee": request.assignee.name}
+        )
     # The status as the database has it now, locked: a double click must not move twice.
     current = (
         ServiceRequest.objects.select_for_update()
@@ -211,6 +222,11 @@ def task_cancel(*, task: Task, by) -> Task:
 
 
 def _task_finish(*, task: Task, by, status: TaskStatus) -> Task:
+    if not may_act_for(by, task.assignee):
+        raise PermissionDenied(
+            _("Only %(assignee)s or those they report to may finish this task.")
+            % {"assignee": task.assignee.name}
+        )
     current = Task.objects.select_for_update().values_list("status", flat=True).get(pk=task.pk)
     task.status = current
     if current == status:

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRefresh
-from django_tables2 import LazyPaginator, RequestConfig, SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.models import Role
+from crm.pagination import pagination
 from crm.pipeline import metrics_stale_enqueue, pipeline_busy
 from crm.selectors import role_of
 from crm.services import audit_record
@@ -72,7 +73,7 @@ class ImportRunListView(SingleTableMixin, FilterView):
     filterset_class = ImportRunFilter
     template_name = "customers/imports/run_list.html"
     # Paginated by the table only: paginate_by would make ListView fetch the page a second time.
-    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
+    table_pagination = pagination()
 
     def get_template_names(self):
         if self.request.htmx:
@@ -250,9 +251,7 @@ def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dic
         files=[result.file for result in files if result.rows_rejected],
     )
     rejects_table = ImportRejectTable(rejects.qs)
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": 50}).configure(
-        rejects_table
-    )
+    RequestConfig(request, paginate=pagination()).configure(rejects_table)
     if form is None and open_files:
         form = ImportCorrectionForm(files=open_files)
     return {

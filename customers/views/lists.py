@@ -17,9 +17,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
 from crm.csvsafe import csv_chunks
+from crm.pagination import PER_PAGE, pagination
 from crm.pii import personal_data
 from crm.services import audit_record
 from customers.filters import CustomerListFilter, filter_params, filter_query
@@ -31,7 +32,6 @@ from customers.tables import CustomerTable
 REVEAL_PERMISSION = "customers.reveal_pii"
 EXPORT_MAX_ROWS = 100_000
 EXPORT_CHUNK = 2000
-PER_PAGE = 50
 LINES_PER_WRITE = 500  # a few dozen kilobytes per write, not one write per customer
 
 
@@ -40,13 +40,18 @@ class CustomerListView(SingleTableMixin, FilterView):
     filterset_class = CustomerListFilter
     template_name = "customers/customer_list.html"
     # No COUNT(*) over a million customers on every page view: the page says "more than".
-    table_pagination = {"paginator_class": LazyPaginator, "per_page": PER_PAGE}
+    table_pagination = pagination(per_page=PER_PAGE)
 
     def get_queryset(self):
         return customer_list_for_user(self.request.user)
 
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        return {**kwargs, "may_reveal": lambda: self.request.user.has_perm(REVEAL_PERMISSION)}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        _pii_search_audit(self.request, self.filterset)
         query = filter_query(self.request.GET)
         context.update(
             query=query,
@@ -55,6 +60,16 @@ class CustomerListView(SingleTableMixin, FilterView):
             save_form=SavedViewForm(initial={"query": query}),
         )
         return context
+
+
+def _pii_search_audit(request, filterset) -> dict | None:
+    """Audit a search that found customers by their mobile; returns what it recorded."""
+    search = filterset.pii_search()
+    if search is not None:
+        audit_record(
+            actor=request.user, action="customer.search_pii", request=request, details=search
+        )
+    return search
 
 
 def _with_query(url: str, query: str) -> str:
@@ -105,8 +120,12 @@ def saved_view_delete(request, pk: int):
 def customer_export(request):
     """The filtered list as CSV: the same filters and scoping as the page, personal data
     masked unless the user may reveal it, every cell safe to open in a spreadsheet."""
+    revealed = request.user.has_perm(REVEAL_PERMISSION)
     filterset = CustomerListFilter(
-        request.GET, queryset=customer_list_for_user(request.user), request=request
+        request.GET,
+        queryset=customer_list_for_user(request.user),
+        request=request,
+        may_reveal=lambda: revealed,
     )
     if not filterset.is_valid():
         return _bad_request(gettext("These filters are not valid: correct them on the list."))
@@ -125,12 +144,16 @@ def customer_export(request):
             )
             % {"limit": limit}
         )
-    revealed = request.user.has_perm(REVEAL_PERMISSION)
+    filters = filter_params(request.GET)
+    search = _pii_search_audit(request, filterset)
+    if search is not None:
+        # The export's entry names the search as the search's own entry does, masked.
+        filters["q"] = search["term"]
     audit_record(
         actor=request.user,
         action="customers.export",
         request=request,
-        details={"filters": filter_params(request.GET), "rows": rows, "revealed": revealed},
+        details={"filters": filters, "rows": rows, "revealed": revealed},
     )
     response = StreamingHttpResponse(
         _csv_stream(

@@ -3,17 +3,21 @@ return the re-rendered panel of the customer 360 page), my tasks and the service
 
 A refused htmx post answers 200 with the panel and its errors, so htmx swaps it like any other;
 a plain post (no JavaScript) redirects to the customer page, with the errors as messages.
+Moving or finishing work the user may not act on (customers/permissions.py) is a 403 with the
+reason: in the panel (or the task's actions) for htmx, on the not-allowed page otherwise.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
+from crm.pagination import pagination
 from crm.selectors import staff_for_user
 from customers.forms import InteractionForm, ServiceRequestForm, ServiceRequestMoveForm
 from customers.selectors.customers import customer_get_for_user
@@ -58,6 +62,12 @@ def _back_to_customer(request, form, cust_no: str):
     return redirect(reverse("customers:detail", args=[cust_no]))
 
 
+def _forbidden(request, refusal: PermissionDenied):
+    """The answer to a refused plain post: the not-allowed page, saying why."""
+    messages.error(request, str(refusal))
+    return render(request, "403.html", status=403)
+
+
 @require_POST
 def interaction_log_view(request, cust_no: str):
     customer = customer_get_for_user(request.user, cust_no=cust_no)
@@ -90,7 +100,14 @@ def service_request_open_view(request, cust_no: str):
 def service_request_move_view(request, pk: int):
     service_request = service_request_get_for_user(request.user, pk=pk)
     form = ServiceRequestMoveForm(request.POST, service_request=service_request)
-    done = _call(form, service_request_move, request=service_request, by=request.user)
+    status = 200
+    try:
+        done = _call(form, service_request_move, request=service_request, by=request.user)
+    except PermissionDenied as refusal:
+        if not request.htmx:
+            return _forbidden(request, refusal)
+        form.add_error(None, str(refusal))
+        done, status = False, 403
     customer = service_request.customer
     if not request.htmx:
         return _back_to_customer(request, form, customer.cust_no)
@@ -98,6 +115,7 @@ def service_request_move_view(request, pk: int):
         request,
         "customers/panels/service_requests.html",
         service_requests_panel(customer, user=request.user, move_form=None if done else form),
+        status=status,
     )
 
 
@@ -116,6 +134,11 @@ def _task_finish(request, pk: int, finish):
     task = task_get_for_completion(request.user, pk=pk)
     try:
         finish(task=task, by=request.user)
+    except PermissionDenied as refusal:
+        if not request.htmx:
+            return _forbidden(request, refusal)
+        html = format_html('<span class="task-actions error">{}</span>', str(refusal))
+        return HttpResponse(html, status=403)
     except ValidationError as error:
         # Finished the other way meanwhile: say so; the htmx answer shows the status it has.
         if not request.htmx:
@@ -131,7 +154,7 @@ class TaskListView(SingleTableMixin, FilterView):
     table_class = TaskTable
     filterset_class = TaskFilter
     template_name = "customers/tasks.html"
-    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
+    table_pagination = pagination()
 
     def get_queryset(self):
         return tasks_for_user(self.request.user, status=None)
@@ -142,7 +165,7 @@ class ServiceRequestListView(SingleTableMixin, FilterView):
     filterset_class = ServiceRequestFilter
     template_name = "customers/service_requests.html"
     # No COUNT(*) over the company's requests for head office on every page view.
-    table_pagination = {"paginator_class": LazyPaginator, "per_page": 50}
+    table_pagination = pagination()
 
     def get_queryset(self):
         return service_requests_for_user(self.request.user)

@@ -55,7 +55,13 @@ FIGURES = {
 
 
 def plot_arguments(html: str) -> list:
-    """The data, layout and config that the fragment hands to Plotly.newPlot."""
+    """The data, layout and config that the fragment hands to Plotly.newPlot: from the JSON
+    data block of figure_html (static/js/charts.js passes them on), or from the inline call
+    plotly.io.to_html writes."""
+    block = re.search(r'<script type="application/json">(.*?)</script>', html, re.S)
+    if block:
+        figure = json.loads(block.group(1))
+        return [figure["data"], figure["layout"], figure["config"]]
     call = re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*\]),\s*(\{.*\}),\s*(\{.*?\})\s*\)', html)
     return [json.loads(argument) for argument in call.groups()]
 
@@ -108,3 +114,10 @@ def test_it_links_pareto_points_branches_and_channels_to_their_customers():
     assert channels["customdata"][0] == f"{DRILL}?month=x&channel=mobile"
     assert channels["values"] == [2000.0, 0.0, 40.0, 0.0]
     assert "customdata" not in charts.channel_mix_figure(SERIES, drill_url=None)["data"][0]
+
+
+def test_an_imported_branch_name_shows_as_text_not_as_a_chart_link():
+    rows = [{**BRANCHES[0], "branch__name": '<a href="https://x.example">点我</a> & Co'}]
+    (label,) = charts.branch_volume_figure(rows, drill_url="/customers/")["data"][0]["x"]
+    assert "<" not in label and ">" not in label
+    assert label.endswith('&lt;a href="https://x.example"&gt;点我&lt;/a&gt; &amp; Co')

@@ -3,13 +3,14 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from crm.models import AuditEntry
-from crm.services import audit_record
+from crm.services import audit_record, client_ip
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_records_who_did_what_to_which_object_from_where(org):
-    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="10.1.2.3, 172.16.0.1")
+def test_it_records_who_did_what_to_which_object_from_where(org, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.2.3")
     entry = audit_record(
         actor=org.broker.user,
         action="customer.view",
@@ -40,6 +41,46 @@ def test_it_records_the_remote_address_without_a_proxy_and_no_actor_for_anonymou
     )
     assert entry.actor is None
     assert entry.client_ip == "192.0.2.7"
+
+
+def test_without_a_trusted_proxy_it_ignores_a_forwarded_address(settings):
+    settings.TRUSTED_PROXY_HOPS = 0
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(request) == "192.0.2.7"
+
+
+def test_behind_one_proxy_the_client_is_the_last_forwarded_entry_not_the_first(settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.7"
+    )
+    assert client_ip(request) == "192.0.2.7"
+
+
+def test_behind_two_proxies_the_client_is_the_second_entry_from_the_right(settings):
+    settings.TRUSTED_PROXY_HOPS = 2
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.3", HTTP_X_FORWARDED_FOR="6.6.6.6,192.0.2.7, 10.0.0.2"
+    )
+    assert client_ip(request) == "192.0.2.7"
+
+
+def test_a_request_that_bypassed_the_proxies_counts_as_its_own_peer(settings):
+    settings.TRUSTED_PROXY_HOPS = 2
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(request) == "192.0.2.9"
+
+
+def test_behind_a_proxy_a_request_without_the_header_counts_as_its_own_peer(settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+
+
+def test_a_forwarded_value_that_is_no_address_is_not_recorded(org, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert client_ip(request) is None
+    assert audit_record(actor=None, action="login.failed", request=request).client_ip is None
 
 
 def test_it_refuses_to_change_or_delete_an_entry(org):

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext
 
 from tests.conftest import database_url
 
@@ -56,13 +58,15 @@ class Browser:
     def __init__(self, port: int):
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.language = "zh-hans"
+        self.headers: dict[str, str] = {}  # of the last response, names in lower case
 
     def request(self, method: str, path: str, form: dict | None = None):
         origin = f"https://127.0.0.1:{self.port}"
         headers = {
             "Host": f"127.0.0.1:{self.port}",
             "X-Forwarded-Proto": "https",
-            "Accept-Language": "zh-hans",
+            "Accept-Language": self.language,
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
         }
         body = None
@@ -77,6 +81,7 @@ class Browser:
         client.request(method, path, body=body, headers=headers)
         response = client.getresponse()
         content = response.read().decode("utf-8", "replace")
+        self.headers = {header.lower(): value for header, value in response.getheaders()}
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -154,6 +159,36 @@ def test_production_serves_the_login_a_360_page_and_a_dashboard_from_collected_f
 
     status, page = gunicorn.request("GET", "/dashboards/")
     assert status == 200, page[:2000]
+
+
+def test_production_answers_with_its_own_pages_and_keeps_customer_data_out_of_caches(gunicorn, org):
+    for language in ("zh-hans", "en"):
+        gunicorn.language = language
+        with translation.override(language):
+            title = gettext("Not found")
+        status, page = gunicorn.request("GET", "/no-such-page/")
+        assert status == 404
+        assert f'<html lang="{language}">' in page and title in page
+        assert "URLconf" not in page
+    gunicorn.language = "zh-hans"
+    status, page = gunicorn.request("GET", "/accounts/login/")
+    assert "script-src 'self';" in gunicorn.headers["content-security-policy"] + ";"
+    assert "no-store" in gunicorn.headers["cache-control"]
+    assert "camera=()" in gunicorn.headers["permissions-policy"]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    gunicorn.request(
+        "POST",
+        "/accounts/login/",
+        {"csrfmiddlewaretoken": token, "username": "headoffice", "password": PASSWORD},
+    )
+    status, page = gunicorn.request("GET", f"/customers/{org.broker_customer.cust_no}/")
+    assert status == 200
+    assert "no-store" in gunicorn.headers["cache-control"]
+    # The collected files stay cacheable (whitenoise answers them before the middleware).
+    script = re.search(r'src="(/static/js/charts\.[0-9a-f]{12}\.js)"', page).group(1)
+    assert gunicorn.request("GET", script)[0] == 200
+    assert "no-store" not in gunicorn.headers.get("cache-control", "")
+    assert "max-age" in gunicorn.headers["cache-control"]
 
 
 def test_the_image_collects_static_files_with_the_production_settings():

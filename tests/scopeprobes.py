@@ -1,0 +1,445 @@
+"""What the scope walker (tests/crm/test_scope_walker.py) knows about each URL: one
+declaration per URL name. A URL is public, acts on the requester only, belongs to the admin
+site, is head office's only, or has probes: functions that make the object behind the URL
+(or what a list would show) for a customer the requesting role may or may not see.
+
+A page added later adds its line to DECLARATIONS; the walker fails on a URL without one.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.test import RequestFactory
+from django.utils import timezone
+
+from analytics.selectors import dashboard_scope
+from analytics.services import metrics_compute_day, metrics_compute_month
+from crm.scoping import reach_of, scope_for_user
+from customers.filters import CustomerListFilter
+from customers.models import (
+    CapitalAccount,
+    CashFlow,
+    Customer,
+    CustomerFigures,
+    DailyBalance,
+    ImportFileResult,
+    ImportReject,
+    ImportRun,
+    RunStatus,
+    SavedView,
+    ServiceRequest,
+    ServiceRequestType,
+    Task,
+    TaskKind,
+    Trade,
+)
+from customers.selectors.lists import customer_list_for_user
+from customers.services.figures import customer_figures_refresh
+from products.models import Security
+from tests.customers.factories import CustomerFactory
+
+# Everything under it is the Django admin's: staff only, and the administrators' whole reach.
+ADMIN_SITE = "admin/"
+# The business day the probes' facts and metrics are of.
+DAY = datetime.date(2026, 3, 2)
+
+
+@dataclass(frozen=True)
+class Hit:
+    url: str
+    data: dict = field(default_factory=dict)
+
+
+# -- the kinds of declaration ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Public:
+    """Anonymous visitors may reach it; it shows no customer."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class OwnUser:
+    """Acts on the requesting user only (their password, their session, their own rows)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class HeadOfficeOnly:
+    """Company-wide pages (the import's runs and rejects, which hold every branch's rows):
+    for users whose reach is everything; anybody else is refused whatever the object."""
+
+    make: Callable[..., Hit]
+    answers_get: bool = True
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One object about `target`: 404 to whoever may not see it, GET and POST alike, with
+    nothing written; `ok` to whoever may. A POST-only view answers GET with 405 to all.
+    `writes`: the permitted POST changes what it is about (so the payload is a real one).
+    `may`: who may reach the object (default: whoever's scope holds the customer)."""
+
+    make: Callable[..., Hit]
+    answers_get: bool = True
+    answers_post: bool = True
+    ok: int = 200
+    writes: bool = False
+    may: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list, export or drill-down where the customer appears exactly for those who may see
+    it: `shows(target)` are the strings that give it away (number and name by default);
+    `admits(user)` says who gets the page at all (the others a 403); `counts(response, text,
+    cast)` gives the number the page shows and the customers its filters select company-wide,
+    which the walker narrows by the role's scope to the number it should show."""
+
+    make: Callable[..., Hit]
+    shows: Callable[[Customer], tuple[str, ...]] = lambda target: (target.cust_no, target.name)
+    admits: Callable = lambda user: True
+    counts: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Aggregates (dashboard figures, charts, their CSV): the same, to the byte, whether a
+    customer the user may not see exists with its money or not; different when they may."""
+
+    urls: tuple[str, ...]
+    admits: Callable
+
+
+def visible(user, target: Customer) -> bool:
+    """Whether the user's scope (crm/scoping.py) holds the customer."""
+    return scope_for_user(user, Customer.objects.filter(pk=target.pk)).exists()
+
+
+def dashboard_admits(user) -> bool:
+    try:
+        dashboard_scope(user)
+    except PermissionDenied:  # the dashboards' own rule decides who gets one
+        return False
+    return True
+
+
+def company_wide(user) -> bool:
+    return reach_of(user).everything
+
+
+# -- what the probes make ----------------------------------------------------------------------
+
+
+def target_make(cast, where: str) -> Customer:
+    """A customer with figures: "near" is in branch A, served by the customer manager outside
+    the team; "far" is in branch B, served by its broker."""
+    if where == "near":
+        customer = CustomerFactory(
+            cust_no="N9001", name="近处客户", branch=cast.branch_a, manager=cast.manager
+        )
+    else:
+        customer = CustomerFactory(
+            cust_no="F9001", name="远方客户", branch=cast.branch_b, manager=cast.other_broker
+        )
+    CustomerFigures.objects.create(
+        customer=customer,
+        as_of=DAY,
+        cash=Decimal("1000000"),
+        market_value=0,
+        liabilities=0,
+        total_assets=Decimal("1000000"),
+        net_assets=Decimal("1000000"),
+        position_ratio=0,
+    )
+    return customer
+
+
+def facts_seed(customer: Customer, *, cash: Decimal) -> None:
+    """A day of money for the customer (balance, a bank transfer in, a mobile trade), then
+    the day's and month's metrics and the list figures computed again from all facts."""
+    security, _ = Security.objects.get_or_create(
+        market="SH", sec_code="600519", defaults={"name": "贵州茅台", "sec_type": "stock"}
+    )
+    account = CapitalAccount.objects.create(
+        fund_account=f"FA{customer.cust_no}",
+        customer=customer,
+        account_kind="normal",
+        open_date=datetime.date(2020, 1, 6),
+        status="0",
+    )
+    DailyBalance.objects.create(business_date=DAY, account=account, balance=cash)
+    CashFlow.objects.create(
+        flow_date=DAY,
+        serial_no=f"CF{customer.cust_no}",
+        account=account,
+        biz_type="BANK_IN",
+        amount=cash,
+    )
+    Trade.objects.create(
+        trade_date=DAY,
+        serial_no=f"T{customer.cust_no}",
+        account=account,
+        security=security,
+        side="B",
+        quantity=Decimal("100"),
+        price=Decimal("1500"),
+        amount=Decimal("150000"),
+        commission=Decimal("45"),
+        net_amount=Decimal("150045"),
+        channel="mobile",
+    )
+    metrics_compute_day(day=DAY)
+    metrics_compute_month(month=DAY.replace(day=1))
+    customer_figures_refresh(day=DAY)
+
+
+def _request_type() -> ServiceRequestType:
+    return ServiceRequestType.objects.order_by("pk").first()
+
+
+def _service_request(target: Customer, cast) -> ServiceRequest:
+    opened = timezone.now()
+    kind = _request_type()
+    return ServiceRequest.objects.create(
+        customer=target,
+        request_type=kind,
+        description="probe",
+        assignee=target.manager,
+        opened_at=opened,
+        due_at=kind.due_from(opened),
+        created_by=cast.head_office.user,
+    )
+
+
+def _task(target: Customer, assignee) -> Task:
+    return Task.objects.create(
+        assignee=assignee,
+        customer=target,
+        kind=TaskKind.OTHER,
+        title="probe task",
+        due_on=timezone.localdate(),
+    )
+
+
+def _import_run(target: Customer, cast) -> ImportRun:
+    """A run with one rejected customers.csv line: the target's row."""
+    run = ImportRun.objects.create(
+        business_date=DAY, source="probe", status=RunStatus.LOADED_WITH_REJECTS, rows_rejected=1
+    )
+    ImportFileResult.objects.create(
+        run=run, file="customers", rows_read=1, rows_rejected=1, header="cust_no,name"
+    )
+    ImportReject.objects.create(
+        run=run, file="customers", line_no=2, reason="probe", raw=f"{target.cust_no},{target.name}"
+    )
+    return run
+
+
+def _saved_view_owner(user, target: Customer, cast) -> bool:
+    return user.pk == target.manager.user_id
+
+
+# -- the probes: each makes what its URL is about and says where it is -------------------------
+
+
+def _customer_page(*, target, cast, requester) -> Hit:
+    return Hit(f"/customers/{target.cust_no}/")
+
+
+def _reveal(*, target, cast, requester) -> Hit:
+    return Hit(f"/customers/{target.cust_no}/reveal/")
+
+
+def _contact_log(*, target, cast, requester) -> Hit:
+    moment = timezone.localtime() - datetime.timedelta(hours=1)
+    contact = {
+        "channel": "phone",
+        "direction": "out",
+        "occurred_at": moment.strftime("%Y-%m-%dT%H:%M"),
+        "content": "probe contact",
+    }
+    return Hit(f"/customers/{target.cust_no}/interactions/", contact)
+
+
+def _request_open(*, target, cast, requester) -> Hit:
+    request = {
+        "request_type": _request_type().pk,
+        "description": "probe request",
+        "assignee": target.manager_id,
+    }
+    return Hit(f"/customers/{target.cust_no}/service-requests/", request)
+
+
+def _request_move(*, target, cast, requester) -> Hit:
+    request = _service_request(target, cast)
+    return Hit(f"/customers/service-requests/{request.pk}/move/", {"to_status": "in_progress"})
+
+
+def _task_done(*, target, cast, requester) -> Hit:
+    return Hit(f"/customers/tasks/{_task(target, target.manager).pk}/done/")
+
+
+def _task_cancel(*, target, cast, requester) -> Hit:
+    return Hit(f"/customers/tasks/{_task(target, target.manager).pk}/cancel/")
+
+
+def _saved_view_delete(*, target, cast, requester) -> Hit:
+    view = SavedView.objects.create(owner=target.manager.user, name="probe", query="")
+    return Hit(f"/customers/views/{view.pk}/delete/")
+
+
+def _workbench(*, target, cast, requester) -> Hit:
+    """A task about the customer on the requester's own workbench, an open request about it;
+    its assets put it on the "to call" list."""
+    _task(target, requester)
+    _service_request(target, cast)
+    return Hit("/")
+
+
+def _list(query: str = "") -> Callable[..., Hit]:
+    """The customer list or its export with `query`, formatted with the target."""
+
+    def make(*, target, cast, requester) -> Hit:
+        return Hit(query.format(target=target))
+
+    return make
+
+
+def _my_tasks(*, target, cast, requester) -> Hit:
+    """A task about the customer assigned to the requester (as when a customer moves away)."""
+    _task(target, requester)
+    return Hit("/customers/tasks/?status=")
+
+
+def _requests(*, target, cast, requester) -> Hit:
+    _service_request(target, cast)
+    return Hit("/customers/service-requests/")
+
+
+def _drilldown(query: str) -> Callable[..., Hit]:
+    """A drill-down of the day's or month's figures, once the customer has money in them."""
+
+    def make(*, target, cast, requester) -> Hit:
+        facts_seed(target, cash=Decimal("7000000"))
+        return Hit(f"/dashboards/customers/?{query.format(day=DAY, month=DAY.replace(day=1))}")
+
+    return make
+
+
+def _import_page(path: str = "") -> Callable[..., Hit]:
+    """A page of the import's monitor; `{run}` is a run with a rejected line of the target."""
+
+    def make(*, target, cast) -> Hit:
+        run = _import_run(target, cast) if "{run}" in path else None
+        return Hit(f"/customers/imports/{path.format(run=run.pk if run else '')}")
+
+    return make
+
+
+def _list_count(response, text: str, cast) -> tuple[int, list[int]]:
+    """The customers the list says it shows, and those its filters select company-wide."""
+    info = response.context["page_info"]
+    shown = info["end"] if info else 0
+    return shown, _selected_company_wide(response, cast)
+
+
+def _export_count(response, text: str, cast) -> tuple[int, list[int]]:
+    """The customers of the CSV (its lines after the header), and those its filters select
+    company-wide."""
+    return len(text.splitlines()) - 1, _selected_company_wide(response, cast)
+
+
+def _selected_company_wide(response, cast) -> list[int]:
+    request = RequestFactory().get(response.wsgi_request.path, response.wsgi_request.GET)
+    request.user = cast.head_office.user
+    company = CustomerListFilter(
+        request.GET,
+        queryset=customer_list_for_user(request.user),
+        request=request,
+        may_reveal=lambda: True,
+    )
+    return list(company.qs.values_list("pk", flat=True)) if company.is_valid() else []
+
+
+def _name_only(target: Customer) -> tuple[str, ...]:
+    return (target.name,)
+
+
+def _number_only(target: Customer) -> tuple[str, ...]:
+    return (target.cust_no,)
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+DECLARATIONS = {
+    "login": Public("the login page"),
+    "set_language": Public("the language switch the login page offers"),
+    "logout": OwnUser("ends the requester's own session"),
+    "password_change": OwnUser("changes the requester's own password"),
+    "password_change_done": OwnUser("says the requester's password was changed"),
+    "customers:saved-view-save": OwnUser("saves a view owned by the requester"),
+    "customers:detail": Probe(_customer_page),
+    "customers:reveal": Probe(_reveal, answers_get=False, writes=True),
+    "customers:interaction-log": Probe(_contact_log, answers_get=False, writes=True),
+    "customers:service-request-open": Probe(_request_open, answers_get=False, writes=True),
+    "customers:service-request-move": Probe(_request_move, answers_get=False, writes=True),
+    "customers:task-done": Probe(_task_done, answers_get=False, writes=True),
+    "customers:task-cancel": Probe(_task_cancel, answers_get=False, writes=True),
+    # Saved views are their owner's alone, whoever may see the customers they list.
+    "customers:saved-view-delete": Probe(
+        _saved_view_delete, answers_get=False, ok=302, writes=True, may=_saved_view_owner
+    ),
+    "home": (Listing(_workbench),),
+    "customers:list": (
+        Listing(_list("/customers/"), counts=_list_count),
+        # The search box repeats what was searched: the other attribute gives it away.
+        Listing(_list("/customers/?q={target.cust_no}"), shows=_name_only, counts=_list_count),
+        Listing(_list("/customers/?q={target.name}"), shows=_number_only, counts=_list_count),
+        Listing(_list("/customers/?branch={target.branch_id}"), counts=_list_count),
+        Listing(_list("/customers/?manager={target.manager_id}"), counts=_list_count),
+    ),
+    "customers:export": (
+        Listing(_list("/customers/export.csv"), counts=_export_count),
+        Listing(_list("/customers/export.csv?q={target.cust_no}"), counts=_export_count),
+    ),
+    "customers:tasks": (Listing(_my_tasks),),
+    "customers:service-requests": (Listing(_requests),),
+    "analytics:dashboard": Figures(
+        urls=("/dashboards/", "/dashboards/?export=brokers"), admits=dashboard_admits
+    ),
+    "analytics:drilldown": (
+        Listing(_drilldown("month={month}&top=100"), admits=dashboard_admits),
+        Listing(_drilldown("month={month}&channel=mobile"), admits=dashboard_admits),
+        Listing(_drilldown("day={day}&figure=inflow"), admits=dashboard_admits),
+        Listing(_drilldown("day={day}&figure=revenue"), admits=dashboard_admits),
+    ),
+    "customers:imports": HeadOfficeOnly(_import_page()),
+    "customers:import-start": HeadOfficeOnly(_import_page("start/"), answers_get=False),
+    "customers:import-run": HeadOfficeOnly(_import_page("{run}/")),
+    "customers:import-progress": HeadOfficeOnly(_import_page("{run}/progress/")),
+    "customers:import-rejects-csv": HeadOfficeOnly(_import_page("{run}/rejects/customers.csv")),
+    "customers:import-corrections": HeadOfficeOnly(
+        _import_page("{run}/corrections/"), answers_get=False
+    ),
+}
+
+
+def declared(kind) -> list[str]:
+    """The URL names declared with `kind` (a listing's name once, however many probes)."""
+    return sorted(
+        name
+        for name, declaration in DECLARATIONS.items()
+        if isinstance(declaration[0] if isinstance(declaration, tuple) else declaration, kind)
+    )
+
+
+def listings() -> list[tuple[str, int]]:
+    """(URL name, index of its probe) for every listing probe."""
+    return [(name, index) for name in declared(Listing) for index in range(len(DECLARATIONS[name]))]
