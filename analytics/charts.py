@@ -16,6 +16,23 @@ def _sources() -> dict[str, str]:
     }
 
 
+def figure_names() -> dict[str, str]:
+    """What each figure of the daily metrics a chart drills into is called: on the chart
+    and in the title of the list of its customers (analytics.selectors.DAY_FIGURES)."""
+    return {
+        "assets": _("Assets under management"),
+        "inflow": _("Net inflow"),
+        "commission": _("Gross commission"),
+        **_sources(),
+        "revenue": _("Revenue"),
+    }
+
+
+def _day_links(drill_url: str, days: list, figure: str) -> list[str]:
+    """Each day's link to the customers behind `figure` that day."""
+    return [f"{drill_url}?day={day}&figure={figure}" for day in days]
+
+
 def contribution_by_month_figure(months: list[dict]) -> dict:
     """Stacked monthly contribution by source: net commission, interest spread, margin."""
     labels = [m["month"].strftime("%Y-%m") for m in months]
@@ -59,24 +76,26 @@ def _figure(data: list[dict], *, height: int = 280, **layout) -> dict:
 
 def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> dict:
     """Assets under management (line) and daily net inflow (bars, right axis); a click on
-    a bar opens the customers who moved money that day."""
+    a bar opens the customers who moved money that day, on the line those holding assets."""
     days = [row["business_date"] for row in series]
+    names = figure_names()
     assets = {
         "type": "scatter",
         "x": days,
         "y": [float(row["total_assets"]) for row in series],
-        "name": _("Assets under management"),
+        "name": names["assets"],
         "line": {"color": COLOURS["net_commission"]},
+        "customdata": _day_links(drill_url, days, "assets"),
     }
     inflow = {
         "type": "bar",
         "x": days,
         "y": [float(row["net_inflow"]) for row in series],
-        "name": _("Net inflow"),
+        "name": names["inflow"],
         "marker": {
             "color": [("#1f7a4d" if row["net_inflow"] >= 0 else "#b42318") for row in series]
         },
-        "customdata": [f"{drill_url}?day={day}&figure=inflow" for day in days],
+        "customdata": _day_links(drill_url, days, "inflow"),
         "yaxis": "y2",
         "opacity": 0.6,
     }
@@ -89,9 +108,9 @@ def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> dict:
 
 def revenue_figure(series: list[dict], *, drill_url: str) -> dict:
     """Daily revenue by source, stacked, with gross commission as a line; a click on a bar
-    opens the customers who brought revenue that day."""
+    opens the customers who brought that source's revenue that day, on the line those who
+    paid commission."""
     days = [row["business_date"] for row in series]
-    customdata = [f"{drill_url}?day={day}&figure=revenue" for day in days]
     bars = [
         {
             "type": "bar",
@@ -99,7 +118,7 @@ def revenue_figure(series: list[dict], *, drill_url: str) -> dict:
             "y": [float(row[key]) for row in series],
             "name": name,
             "marker": {"color": COLOURS[key]},
-            "customdata": customdata,
+            "customdata": _day_links(drill_url, days, key),
         }
         for key, name in _sources().items()
     ]
@@ -107,13 +126,16 @@ def revenue_figure(series: list[dict], *, drill_url: str) -> dict:
         "type": "scatter",
         "x": days,
         "y": [float(row["commission"]) for row in series],
-        "name": _("Gross commission"),
+        "name": figure_names()["commission"],
         "line": {"color": "#333", "dash": "dot"},
+        "customdata": _day_links(drill_url, days, "commission"),
     }
     return _figure([*bars, commission], barmode="stack", yaxis={"tickformat": ",.0f"})
 
 
-def revenue_mix_figure(series: list[dict]) -> dict:
+def revenue_mix_figure(series: list[dict], *, drill_url: str | None = None) -> dict:
+    """The range's revenue by source; with `drill_url` (the range's period), a click on a
+    slice opens the customers who brought that source's revenue in the period."""
     sources = _sources()
     pie = {
         "type": "pie",
@@ -123,6 +145,8 @@ def revenue_mix_figure(series: list[dict]) -> dict:
         "marker": {"colors": [COLOURS[key] for key in sources]},
         "sort": False,
     }
+    if drill_url:
+        pie["customdata"] = [f"{drill_url}&figure={key}" for key in sources]
     return _figure([pie], height=260)
 
 

@@ -23,23 +23,42 @@ from analytics.models import (
 from crm.models import Branch, Role
 from crm.scoping import reach_of
 from crm.selectors import role_of
-from customers.models import Interaction, Task, TaskStatus
+from customers.models import ImportRun, Interaction, Task, TaskStatus
 from customers.selectors.lists import customer_list_for_user
 
+# Ranks by this year's contribution, ties sharing a rank (1, 2, 2, 4): the customers with
+# a strictly greater total, plus one. The customer's own total is read in the same query,
+# not bound as a parameter: SQLite binds a Decimal as text, and a number never exceeds text
+# there, so every customer came out first. Totals are rounded to the cent because SQLite
+# sums decimals as floats (100.10 + 200.20 is not 300.30 there). A month counts for the
+# branch it was earned in; `{branch_only}` keeps the scan on the branch's months (its
+# index) when the viewer does not see the company.
 RANK_SQL = """
-SELECT COUNT(*), SUM(CASE WHEN total > %s THEN 1 ELSE 0 END)
-FROM (
-    SELECT customer_id, SUM(contribution) AS total FROM analytics_customermonth
-    WHERE branch_id = %s AND month >= %s AND month <= %s GROUP BY customer_id
-) ytd
+WITH ytd AS (
+    SELECT customer_id, ROUND(SUM(contribution), 2) AS total,
+           MAX(CASE WHEN branch_id = %(branch)s THEN 1 ELSE 0 END) AS in_branch
+    FROM analytics_customermonth
+    WHERE month >= %(since)s AND month <= %(until)s {branch_only}
+    GROUP BY customer_id
+)
+SELECT
+    SUM(other.in_branch),
+    SUM(CASE WHEN other.in_branch = 1 AND other.total > me.total THEN 1 ELSE 0 END),
+    COUNT(*),
+    SUM(CASE WHEN other.total > me.total THEN 1 ELSE 0 END)
+FROM ytd me CROSS JOIN ytd other
+WHERE me.customer_id = %(customer)s
 """
+NO_RANK = dict.fromkeys(("rank", "ranked", "company_rank", "company_ranked"))
 DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)
 HEADLINES = ("total_assets", "net_inflow", "trade_volume", "net_commission", "contribution")
+DEFAULT_DAYS = 60  # a dashboard's default period, in days
 
 
-def contribution_for_customer(customer, *, today: datetime.date) -> dict:
+def contribution_for_customer(customer, *, today: datetime.date, viewer=None) -> dict:
     """The last twelve months of contribution, this year's totals and the customer's rank
-    by contribution among the customers of their branch this year (two queries)."""
+    by contribution this year among the customers of their branch and, when the `viewer`
+    sees the whole company (head office), in the company (two queries)."""
     year_start = today.replace(month=1, day=1)
     first = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
     months = list(
@@ -56,21 +75,49 @@ def contribution_for_customer(customer, *, today: datetime.date) -> dict:
         )
     )
     this_year = [m for m in months if m["month"] >= year_start]
-    ytd = sum((m["contribution"] for m in this_year), Decimal("0"))
-    rank = total = None
-    if this_year:
-        with connection.cursor() as cursor:
-            cursor.execute(RANK_SQL, [ytd, customer.branch_id, year_start, today])
-            total, above = cursor.fetchone()
-            rank = (above or 0) + 1
+    company = viewer is not None and reach_of(viewer).everything
+    ranks = (
+        contribution_rank(customer, since=year_start, until=today, company=company)
+        if this_year
+        else NO_RANK
+    )
     return {
         "months": months,
-        "contribution_ytd": ytd,
+        # Months without rows are "nothing brought" once the metrics step ran over them.
+        "computed": bool(months) or metrics_ran(since=first, until=today),
+        "contribution_ytd": sum((m["contribution"] for m in this_year), Decimal("0")),
         "commission_ytd": sum((m["commission"] for m in this_year), Decimal("0")),
         "net_commission_ytd": sum((m["net_commission"] for m in this_year), Decimal("0")),
-        "rank": rank,
-        "ranked": total,
+        **ranks,
     }
+
+
+def contribution_rank(
+    customer, *, since: datetime.date, until: datetime.date, company: bool
+) -> dict:
+    """Internal (no scoping): the customer's rank by contribution from `since` to `until`
+    among the customers of their branch and, if `company`, of the company, with how many
+    are ranked; None where the customer contributed nothing in the period (one query)."""
+    branch_only = "" if company else "AND branch_id = %(branch)s"
+    params = {"branch": customer.branch_id, "since": since, "until": until, "customer": customer.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(RANK_SQL.format(branch_only=branch_only), params)
+        in_branch, above_in_branch, in_company, above_in_company = cursor.fetchone()
+    ranked = bool(in_branch)
+    return {
+        "rank": (above_in_branch + 1) if ranked else None,
+        "ranked": in_branch if ranked else None,
+        "company_rank": (above_in_company + 1) if ranked and company else None,
+        "company_ranked": in_company if ranked and company else None,
+    }
+
+
+def metrics_ran(*, since: datetime.date, until: datetime.date) -> bool:
+    """Whether the metrics step has computed a loaded day from `since` to `until` (its
+    runs record when: ImportRun.metrics_at); one query."""
+    return ImportRun.objects.filter(
+        business_date__range=(since, until), metrics_at__isnull=False
+    ).exists()
 
 
 @dataclass(frozen=True)
@@ -97,6 +144,26 @@ def dashboard_scope(user) -> DashboardScope:
 def loaded_range() -> tuple[datetime.date | None, datetime.date | None]:
     bounds = BranchDay.objects.aggregate(first=Min("business_date"), last=Max("business_date"))
     return bounds["first"], bounds["last"]
+
+
+def dashboard_period(
+    start: datetime.date | None,
+    end: datetime.date | None,
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    days: int = DEFAULT_DAYS,
+) -> tuple[datetime.date, datetime.date]:
+    """The period a dashboard shows: the dates asked for, a missing one `days` from the
+    other, or the last `days` of the loaded range (starting no earlier than its first day).
+    Never inverted: a period outside the loaded range stays as asked and shows no data."""
+    if end is None:
+        end = last if start is None or start <= last else start + datetime.timedelta(days=days)
+    if start is None:
+        start = end - datetime.timedelta(days=days)
+        if first <= end:
+            start = max(start, first)
+    return start, end
 
 
 def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date) -> list[dict]:
@@ -255,7 +322,8 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
         row["manager_id"]: row
         for row in in_scope.values(
             "manager_id", "manager__staff_code", "manager__name", "branch__name"
-        ).annotate(
+        )
+        .annotate(
             customers=Max("customers"),
             average_assets=Max("average_assets"),
             net_inflow=Sum("net_inflow"),
@@ -263,6 +331,9 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
             net_commission=Sum("net_commission"),
             contribution=Sum("contribution"),
         )
+        # A fixed order, so that brokers the table's sort ties keep their places between
+        # the page and its CSV.
+        .order_by("manager__staff_code", "manager_id")
     }
     contacts = dict(
         Interaction.objects.filter(staff_id__in=brokers, occurred_at__date__range=(start, end))
@@ -348,16 +419,33 @@ def customers_behind(
     return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))
 
 
+# The customers behind a figure of a day's metrics: those whose own figure is in the sum
+# (money moved either way, assets held, revenue brought).
 DAY_FIGURES = {
+    "assets": Q(total_assets__gt=0),
     "inflow": ~Q(net_inflow=0),
+    "commission": Q(commission__gt=0),
+    "net_commission": Q(net_commission__gt=0),
+    "interest_income": Q(interest_income__gt=0),
+    "margin_interest": Q(margin_interest__gt=0),
     "revenue": Q(contribution__gt=0),
 }
 
 
-def customers_behind_day(user, scope: DashboardScope, *, day: datetime.date, figure: str):
-    """The customers behind one bar of a daily chart: those with a net inflow that day, or
-    those who brought revenue that day."""
+def customers_behind_days(
+    user,
+    scope: DashboardScope,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    figure: str | None = None,
+    channel: str | None = None,
+):
+    """The customers behind a daily chart's point (`start` = `end`) or a slice of a pie
+    over the days from `start` to `end`: those with the `figure` on one of those days, or
+    who traded through `channel` on one of them."""
+    condition = DAY_FIGURES[figure] if figure else Q(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
     rows = CustomerDay.objects.filter(
-        DAY_FIGURES[figure], business_date=day, branch_id__in=scope.branch_ids
+        condition, business_date__range=(start, end), branch_id__in=scope.branch_ids
     )
     return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))

@@ -1,9 +1,9 @@
 """Dashboards for branch managers (their branch) and head office (the company, with branch
 comparison), from the pre-aggregated metrics; every figure is scoped by dashboard_scope."""
 
-import datetime
 from itertools import chain
 from operator import itemgetter
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -17,14 +17,13 @@ from crm.pagination import pagination
 from crm.services import audit_record
 from customers.charts import figure_html
 from customers.models import Channel
-from customers.tables import CustomerTable
+from customers.tables import CustomerTable, money_plain, sort_of
 
 from . import charts
 from . import selectors as sel
 from .forms import DateRangeForm, DrilldownForm
 from .tables import BrokerPerformanceTable
 
-DEFAULT_DAYS = 60
 BROKERS_PER_PAGE = 25
 
 
@@ -35,26 +34,26 @@ def dashboard(request):
     context = {"form": form, "scope": scope, "loaded": last is not None}
     if last is None:
         return render(request, "analytics/dashboard.html", context)
-    start, end = last - datetime.timedelta(days=DEFAULT_DAYS), last
-    if form.is_valid():
-        start = form.cleaned_data["start"] or start
-        end = form.cleaned_data["end"] or end
-    start = max(start, first)
+    asked = form.cleaned_data if form.is_valid() else {}
+    start, end = sel.dashboard_period(asked.get("start"), asked.get("end"), first=first, last=last)
     brokers = sel.broker_performance(scope, start, end)
-    if request.GET.get("export") == "brokers":
-        return _brokers_csv(request, brokers, start, end)
-    series = sel.daily_series(scope, start, end)
     # Handed over in the table's default order (Meta.order_by, -contribution): django-tables2
     # sorts a list with a comparator that resolves each row's accessors at every comparison,
     # some 30 ms over the company's 1,900 brokers, but rows already in order take it one pass.
     # The table still sorts, so a ?sort= or another default stays right, only slower.
     table = BrokerPerformanceTable(sorted(brokers, key=itemgetter("contribution"), reverse=True))
+    if request.GET.get("export") == "brokers":
+        # The table sorts the export too, so that it lists the brokers as the screen does.
+        RequestConfig(request, paginate=False).configure(table)
+        return _brokers_csv(request, table, start, end)
     RequestConfig(request, paginate=pagination(lazy=False, per_page=BROKERS_PER_PAGE)).configure(
         table
     )
+    series = sel.daily_series(scope, start, end)
     context.update(
         start=start,
         end=end,
+        brokers_csv_url=_brokers_csv_url(request),
         series=series,
         comparison=sel.period_comparison(scope, end.replace(day=1)),
         accounts=sel.accounts_summary(scope, start, end),
@@ -63,21 +62,13 @@ def dashboard(request):
         table=table,
     )
     if series:
+        drill = reverse("analytics:drilldown")
+        period = f"{drill}?start={start}&end={end}"
         context.update(
-            assets_chart=figure_html(
-                charts.assets_and_inflow_figure(series, drill_url=reverse("analytics:drilldown"))
-            ),
-            revenue_chart=figure_html(
-                charts.revenue_figure(series, drill_url=reverse("analytics:drilldown"))
-            ),
-            mix_chart=figure_html(charts.revenue_mix_figure(series)),
-            channel_chart=figure_html(
-                charts.channel_mix_figure(
-                    series,
-                    drill_url=reverse("analytics:drilldown")
-                    + f"?month={end.replace(day=1)}&since={start.replace(day=1)}",
-                )
-            ),
+            assets_chart=figure_html(charts.assets_and_inflow_figure(series, drill_url=drill)),
+            revenue_chart=figure_html(charts.revenue_figure(series, drill_url=drill)),
+            mix_chart=figure_html(charts.revenue_mix_figure(series, drill_url=period)),
+            channel_chart=figure_html(charts.channel_mix_figure(series, drill_url=period)),
         )
     drill = reverse("analytics:drilldown") + f"?month={end.replace(day=1)}"
     if context["pareto"]["curve"]:
@@ -86,13 +77,21 @@ def dashboard(request):
         )
     if scope.company:
         branches = sel.branch_comparison(scope, start, end)
-        context["branch_chart"] = figure_html(
-            charts.branch_volume_figure(branches, drill_url=reverse("customers:list"))
-        )
+        if branches:
+            context["branch_chart"] = figure_html(
+                charts.branch_volume_figure(branches, drill_url=reverse("customers:list"))
+            )
     return render(request, "analytics/dashboard.html", context)
 
 
-def _brokers_csv(request, brokers, start, end):
+def _brokers_csv_url(request) -> str:
+    """The broker CSV of the period and sort the page shows."""
+    params = {name: request.GET.get(name, "") for name in ("start", "end")}
+    params["sort"] = sort_of(BrokerPerformanceTable, request.GET.get("sort", ""))
+    return "?" + urlencode({**{k: v for k, v in params.items() if v}, "export": "brokers"})
+
+
+def _brokers_csv(request, table, start, end):
     header = [
         _("Staff code"),
         _("Broker"),
@@ -117,7 +116,15 @@ def _brokers_csv(request, brokers, start, end):
         "contacts",
         "tasks_done",
     )
-    rows = chain([header], ([row[column] for column in columns] for row in brokers))
+    money = {"average_assets", "net_inflow", "commission", "contribution"}
+    brokers = list(table.data)
+    rows = chain(
+        [header],
+        (
+            [money_plain(row[column]) if column in money else row[column] for column in columns]
+            for row in brokers
+        ),
+    )
     response = HttpResponse(b"".join(csv_chunks(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename=brokers-{start}-{end}.csv"
     audit_record(
@@ -130,7 +137,8 @@ def _brokers_csv(request, brokers, start, end):
 
 
 class DrilldownView(SingleTableMixin, TemplateView):
-    """The customers behind a number of the dashboard (a Pareto point, a channel slice)."""
+    """The customers behind a number of the dashboard (a day's point, a pie's slice, a
+    Pareto point), under a title that names the figure and counts them."""
 
     template_name = "analytics/drilldown.html"
     table_class = CustomerTable
@@ -141,30 +149,36 @@ class DrilldownView(SingleTableMixin, TemplateView):
         form = DrilldownForm(self.request.GET)
         if not form.is_valid():
             raise Http404(_("No such figure."))
-        figure = form.cleaned_data
-        self.day, self.figure = figure["day"], figure["figure"] or None
-        self.month, self.since = figure["month"], figure["since"]
-        self.top, self.channel = figure["top"], figure["channel"] or None
-        if self.day:
-            return sel.customers_behind_day(
-                self.request.user, scope, day=self.day, figure=self.figure
+        self.figure = form.cleaned_data
+        if self.figure["start"]:
+            self.customers = sel.customers_behind_days(
+                self.request.user,
+                scope,
+                start=self.figure["start"],
+                end=self.figure["end"],
+                figure=self.figure["figure"] or None,
+                channel=self.figure["channel"] or None,
             )
-        return sel.customers_behind(
-            self.request.user,
-            scope,
-            month=self.month,
-            since=self.since,
-            top=self.top,
-            channel=self.channel,
-        )
+        else:
+            self.customers = sel.customers_behind(
+                self.request.user,
+                scope,
+                month=self.figure["month"],
+                since=self.figure["since"],
+                top=self.figure["top"],
+                channel=self.figure["channel"] or None,
+            )
+        return self.customers
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(day=self.day, figure=self.figure)
+        figure = self.figure
+        channel = figure["channel"]
         context.update(
-            month=self.month,
-            since=self.since,
-            top=self.top,
-            channel_label=Channel(self.channel).label if self.channel else "",
+            figure,
+            # The list pages lazily (no count); the title says how many there are.
+            count=self.customers.count(),
+            figure_name=charts.figure_names()[figure["figure"]] if figure["figure"] else "",
+            channel_label=Channel(channel).label if channel else "",
         )
         return context

@@ -53,7 +53,9 @@ def asset_trend_figure(rows: list[tuple]) -> dict:
             "margin": {"l": 50, "r": 10, "t": 10, "b": 30},
             "height": 260,
             "legend": {"orientation": "h", "y": 1.12},
-            "yaxis": {"tickformat": ",.0f"},
+            # The axis takes in zero, and ticks keep their cents unless they are nil: whole
+            # yuan alone printed a small balance's ticks as 1, 1, 0.
+            "yaxis": {"tickformat": ",.2~f", "rangemode": "tozero"},
             "hovermode": "x unified",
             "plot_bgcolor": "#fff",
         },

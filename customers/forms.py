@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.dates import DateWithinBounds
 from crm.models import Role, Staff
@@ -215,7 +216,7 @@ class ServiceRequestMoveForm(forms.Form):
 
 
 class SavedViewForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("saved view", "Name"), max_length=100)
     shared_with_team = forms.BooleanField(label=_("Share with my team"), required=False)
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 

@@ -1,6 +1,8 @@
 """django-tables2 tables: customer lists, the import monitoring pages, my tasks and service
 requests."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import django_tables2 as tables
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -12,12 +14,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    OPEN_STATUSES,
     Customer,
     ImportFileResult,
     ImportReject,
     ImportRun,
     RunStatus,
     ServiceRequest,
+    ServiceRequestStatus,
     Task,
     TaskStatus,
 )
@@ -26,6 +30,7 @@ NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 NOWRAP = {"td": {"class": "nowrap"}}
 ERROR_CHARS = 80
 RAW_SHOWN = 300  # characters of a rejected line shown on the run page
+CENT = Decimal("0.01")
 
 
 class CustomerTable(tables.Table):
@@ -37,7 +42,7 @@ class CustomerTable(tables.Table):
         linkify=("customers:detail", {"cust_no": tables.A("cust_no")}),
         attrs=NOWRAP,
     )
-    name = tables.Column(verbose_name=_("Name"))
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "cust_no"))
     cust_type = tables.Column(verbose_name=_("Customer type"), order_by=("cust_type", "cust_no"))
     branch = tables.Column(
         verbose_name=_("Branch"), accessor="branch__name", order_by=("branch__code", "cust_no")
@@ -123,6 +128,15 @@ def money_text(value) -> str:
     if value is None:
         return "—"
     return f"{value:,.2f}"
+
+
+def money_plain(value) -> str:
+    """1234567.8 → `1234567.80`: money in a CSV, at two decimals and without separators so
+    that spreadsheets add it up; quantized as a Decimal (SQLite hands sums back with
+    seven decimals), never through a float."""
+    if value is None:
+        return ""
+    return str(Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def percent_text(value) -> str:
@@ -326,10 +340,36 @@ def overdue_row(record) -> str:
     return "overdue" if getattr(record, "overdue", False) else ""
 
 
-def task_status_html(task: Task) -> str:
-    """A task's status as a badge: what the done and cancel buttons of a row turn into."""
-    return format_html(
-        '<span class="badge task-{}">{}</span>', task.status, TaskStatus(task.status).label
+def task_state(task: Task) -> dict:
+    """The one status a row of My tasks shows, and what may be done while the task is open.
+
+    The task of a service request shows the request's status (`request_status`, annotated by
+    customers/selectors/relationship.py) and, while the request is open, resolving it: the
+    task ends with its request, so it has no status of its own to contradict it."""
+    request_status = getattr(task, "request_status", None)
+    is_open = task.status == TaskStatus.OPEN
+    if request_status:
+        return {
+            "css": f"sr-{request_status}",
+            "label": ServiceRequestStatus(request_status).label,
+            "resolve": is_open and request_status in OPEN_STATUSES,
+            "finish": is_open and request_status not in OPEN_STATUSES,
+        }
+    return {
+        "css": f"task-{task.status}",
+        "label": TaskStatus(task.status).label,
+        "resolve": False,
+        "finish": is_open,
+    }
+
+
+def task_state_html(task: Task, *, request=None, error: str = "", actions: bool = True) -> str:
+    """A row's status with its buttons: the cell of My tasks, and the answer of the done and
+    cancel posts that the buttons swap it for. `actions=False` for a refused user."""
+    return render_to_string(
+        "customers/panels/task_state.html",
+        {"task": task, "state": task_state(task), "error": error, "actions": actions},
+        request,
     )
 
 
@@ -340,12 +380,11 @@ class TaskTable(tables.Table):
     kind = tables.Column(attrs=NOWRAP)
     title = tables.Column()
     due_on = tables.Column(attrs=NOWRAP)
-    status = tables.Column(attrs=NOWRAP)
-    done = tables.Column(verbose_name="", empty_values=(), orderable=False, attrs=NOWRAP)
+    status = tables.Column(empty_values=())
 
     class Meta:
         model = Task
-        fields = ("customer", "kind", "title", "due_on", "status", "done")
+        fields = ("customer", "kind", "title", "due_on", "status")
         attrs = {"class": "table tasks"}
         row_attrs = {"class": overdue_row}
         empty_text = _("No tasks match these filters.")
@@ -356,24 +395,8 @@ class TaskTable(tables.Table):
     def render_due_on(self, value, record):
         return overdue_badge(dateformat.format(value, "Y-m-d"), overdue=record.overdue)
 
-    def render_done(self, record):
-        if record.status != TaskStatus.OPEN:
-            return ""
-        done = reverse("customers:task-done", args=[record.pk])
-        cancel = reverse("customers:task-cancel", args=[record.pk])
-        # Either button swaps both for the task's new status.
-        swap = 'hx-target="closest .task-actions" hx-swap="outerHTML"'
-        return format_html(
-            '<span class="task-actions">'
-            f'<button type="button" class="small" hx-post="{{}}" {swap}>{{}}</button> '
-            f'<button type="button" class="small quiet" hx-post="{{}}" hx-confirm="{{}}" {swap}>'
-            "{}</button></span>",
-            done,
-            _("Done"),
-            cancel,
-            _("Cancel this task? It leaves your list of open tasks."),
-            _("Cancel"),
-        )
+    def render_status(self, record):
+        return task_state_html(record, request=getattr(self, "request", None))
 
 
 class ServiceRequestTable(tables.Table):

@@ -7,6 +7,7 @@ arrives late never overwrites what a later day said.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.dates import stored_from_1900
 from crm.models import Branch, Staff
@@ -101,7 +102,7 @@ class Customer(models.Model):
 
 
 class AccountKind(models.TextChoices):
-    NORMAL = "normal", _("Normal")
+    NORMAL = "normal", pgettext_lazy("account kind", "Normal")
     CREDIT = "credit", _("Credit (margin)")
 
 

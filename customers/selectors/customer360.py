@@ -116,6 +116,13 @@ def asset_trend(accounts: list[int], *, until: datetime.date, days: int = 366) -
     ]
 
 
+def assets_held(trend: list[tuple]) -> bool:
+    """Whether the asset trend has anything to draw: a day with cash or securities. A
+    customer whose accounts hold nothing has loaded days all at zero, which plotted give an
+    empty chart with an axis around nothing."""
+    return any(cash or value for _day, cash, value in trend)
+
+
 def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
     """The latest positions with close, unrealised P&L and weight in the portfolio."""
     if as_of is None:

@@ -7,7 +7,17 @@ internal: their caller got the customer through customer_get_for_user, so it is 
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +40,26 @@ from customers.models import (
 from customers.permissions import may_act_for
 
 PANEL_ROWS = 50
+
+# What the task of a service request carries as its `source`, followed by the request's pk:
+# the one link between a request and the task it put on a workbench.
+REQUEST_TASK_SOURCE = "service_request:"
+
+
+def request_task_source() -> Concat:
+    """The `source` of a request's task, as SQL over ServiceRequest."""
+    return Concat(Value(REQUEST_TASK_SOURCE), Cast("pk", output_field=CharField()))
+
+
+def _task_request_status() -> Subquery:
+    """The status of the request a task was put on a workbench for, None for any other task:
+    what such a task shows as its status (the request's, not a second one beside it)."""
+    return Subquery(
+        ServiceRequest.objects.filter(customer_id=OuterRef("customer_id"))
+        .annotate(task_source=request_task_source())
+        .filter(task_source=OuterRef("source"))
+        .values("status")[:1]
+    )
 
 
 def _service_request_overdue() -> Case:
@@ -147,9 +177,10 @@ def service_requests_panel(
     return {"customer": customer, "rows": rows, "form": form}
 
 
-def tasks_panel(customer: Customer) -> dict:
-    """Context of customers/panels/tasks.html: one query."""
-    return {"customer": customer, "tasks": list(tasks_for_customer(customer))}
+def tasks_panel(customer: Customer, *, oob: bool = False) -> dict:
+    """Context of customers/panels/tasks.html: one query. `oob` for the answer of an action
+    elsewhere on the page that changed the tasks (htmx swaps the panel out of band)."""
+    return {"customer": customer, "tasks": list(tasks_for_customer(customer)), "oob": oob}
 
 
 # -- one user's lists (scoped) ----------------------------------------------------------------
@@ -157,7 +188,8 @@ def tasks_panel(customer: Customer) -> dict:
 
 def tasks_for_user(user, *, status: str | None = TaskStatus.OPEN) -> QuerySet:
     """The user's own tasks (assigned to their staff record) about customers in their scope,
-    with customer and an `overdue` flag; `status=None` for every status."""
+    with customer, an `overdue` flag and `request_status` (see _task_request_status);
+    `status=None` for every status."""
     staff = staff_for_user(user)
     if staff is None or not staff.is_active:
         return Task.objects.none()
@@ -166,15 +198,23 @@ def tasks_for_user(user, *, status: str | None = TaskStatus.OPEN) -> QuerySet:
         tasks = tasks.filter(status=status)
     return scope_for_user(
         user,
-        tasks.select_related("customer").annotate(overdue=_task_overdue()).order_by("due_on", "id"),
+        tasks.select_related("customer")
+        .annotate(overdue=_task_overdue(), request_status=_task_request_status())
+        .order_by("due_on", "id"),
     )
 
 
 def task_get_for_completion(user, *, pk: int) -> Task:
-    """A task about a customer in the user's scope, with its assignee; else a 404. Whether the
-    user may finish it is the service's to decide (customers/permissions.py): a task the user
-    may see but not finish is a refusal, not a missing task."""
-    task = scope_for_user(user, Task.objects.select_related("assignee").filter(pk=pk)).first()
+    """A task about a customer in the user's scope, with its assignee and `request_status`;
+    else a 404. Whether the user may finish it is the service's to decide
+    (customers/permissions.py): a task the user may see but not finish is a refusal, not a
+    missing task."""
+    task = scope_for_user(
+        user,
+        Task.objects.select_related("assignee")
+        .annotate(request_status=_task_request_status())
+        .filter(pk=pk),
+    ).first()
     if task is None:
         raise Http404(_("No such task."))
     return task

@@ -2,6 +2,8 @@
 their workflow, and the tasks both put on staff's workbenches.
 
 Every function is keyword-only and atomic; reads live in customers/selectors/relationship.py.
+A request and its task move together: moving the request finishes or reopens the task, and
+finishing the task resolves the request (one road, service_request_move, for both).
 Refused business moves raise ValidationError with a translated message for the form to show;
 moving or finishing someone else's work without the right to (customers/permissions.py)
 raises PermissionDenied, before anything is read under lock or written.
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from crm.models import Staff
 from crm.services import audit_record
 from customers.models import (
+    OPEN_STATUSES,
     SERVICE_REQUEST_FLOW,
     Customer,
     Interaction,
@@ -29,6 +32,7 @@ from customers.models import (
     TaskStatus,
 )
 from customers.permissions import may_act_for
+from customers.selectors.relationship import REQUEST_TASK_SOURCE, request_task_source
 
 TITLE_WORDS = 8
 TITLE_CHARS = 200
@@ -206,27 +210,32 @@ def service_request_move(
 
 
 def _task_source(request: ServiceRequest) -> str:
-    return f"service_request:{request.pk}"
+    return f"{REQUEST_TASK_SOURCE}{request.pk}"
 
 
 @transaction.atomic
-def task_complete(*, task: Task, by) -> Task:
-    """Mark a task done. Completing a done task again changes nothing (a double click)."""
-    return _task_finish(task=task, by=by, status=TaskStatus.DONE)
+def task_complete(*, task: Task, by, resolution: str = "") -> Task:
+    """Mark a task done. The task of an open service request is done when the request is:
+    completing it resolves the request with `resolution` (service_request_move, which needs
+    one). Completing a done task again changes nothing (a double click)."""
+    return _task_finish(task=task, by=by, status=TaskStatus.DONE, resolution=resolution)
 
 
 @transaction.atomic
 def task_cancel(*, task: Task, by) -> Task:
-    """Cancel a task. Cancelling a cancelled task again changes nothing."""
+    """Cancel a task; not the task of an open service request, which ends when the request is
+    resolved. Cancelling a cancelled task again changes nothing."""
     return _task_finish(task=task, by=by, status=TaskStatus.CANCELLED)
 
 
-def _task_finish(*, task: Task, by, status: TaskStatus) -> Task:
+def _task_finish(*, task: Task, by, status: TaskStatus, resolution: str = "") -> Task:
     if not may_act_for(by, task.assignee):
         raise PermissionDenied(
             _("Only %(assignee)s or those they report to may finish this task.")
             % {"assignee": task.assignee.name}
         )
+    # The request before its task, in the order service_request_move locks them.
+    request = _request_of_task_locked(task)
     current = Task.objects.select_for_update().values_list("status", flat=True).get(pk=task.pk)
     task.status = current
     if current == status:
@@ -235,8 +244,32 @@ def _task_finish(*, task: Task, by, status: TaskStatus) -> Task:
         raise ValidationError(
             _('The task is already "%(status)s".') % {"status": TaskStatus(current).label}
         )
+    if request is not None and request.status in OPEN_STATUSES:
+        if status == TaskStatus.CANCELLED:
+            raise ValidationError(
+                _("This task is service request #%(pk)s: it ends when the request is resolved.")
+                % {"pk": request.pk}
+            )
+        service_request_move(
+            request=request, to_status=ServiceRequestStatus.RESOLVED, by=by, resolution=resolution
+        )
+        task.status, task.done_at = Task.objects.values_list("status", "done_at").get(pk=task.pk)
+        return task
     task.status = status
     task.done_at = timezone.now()
     task.save(update_fields=["status", "done_at"])
     audit_record(actor=by, action=f"task.{status}", target=task)
     return task
+
+
+def _request_of_task_locked(task: Task) -> ServiceRequest | None:
+    """The service request `task` was opened for, locked; None for any other task."""
+    if task.kind != TaskKind.SERVICE_REQUEST:
+        return None
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("assignee")
+        .annotate(task_source=request_task_source())
+        .filter(customer_id=task.customer_id, task_source=task.source)
+        .first()
+    )

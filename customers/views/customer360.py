@@ -78,7 +78,10 @@ def panels(request, customer) -> list[str]:
         ),
         (
             "customers/panels/asset_trend.html",
-            {"chart": figure_html(asset_trend_figure(trend)) if trend else ""},
+            {
+                "chart": figure_html(asset_trend_figure(trend)) if s360.assets_held(trend) else "",
+                "loaded": bool(trend),
+            },
         ),
         ("customers/panels/trades.html", {"trades": s360.recent_trades(accounts)}),
         ("customers/panels/cash_flows.html", {"flows": s360.recent_cash_flows(accounts)}),

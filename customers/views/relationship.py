@@ -1,5 +1,6 @@
 """Relationship endpoints: log a contact, open and move service requests (htmx posts that
-return the re-rendered panel of the customer 360 page), my tasks and the service requests list.
+return the re-rendered panel of the customer 360 page, with the other panels the action changed
+swapped out of band), my tasks and the service requests list.
 
 A refused htmx post answers 200 with the panel and its errors, so htmx swaps it like any other;
 a plain post (no JavaScript) redirects to the customer page, with the errors as messages.
@@ -11,8 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -30,6 +31,7 @@ from customers.selectors.relationship import (
     service_requests_panel,
     task_get_for_completion,
     tasks_for_user,
+    tasks_panel,
 )
 from customers.services.relationship import (
     interaction_log,
@@ -38,7 +40,7 @@ from customers.services.relationship import (
     task_cancel,
     task_complete,
 )
-from customers.tables import ServiceRequestTable, TaskTable, task_status_html
+from customers.tables import ServiceRequestTable, TaskTable, task_state_html
 
 
 def _call(form, service, **kwargs) -> bool:
@@ -62,6 +64,17 @@ def _back_to_customer(request, form, cust_no: str):
     return redirect(reverse("customers:detail", args=[cust_no]))
 
 
+def _panels(request, *parts: tuple[str, dict], status: int = 200) -> HttpResponse:
+    """The htmx answer: the target panel first, then those swapped out of band (their
+    contexts say `oob`), each rendered from its own selector's context."""
+    html = "".join(render_to_string(template, context, request) for template, context in parts)
+    return HttpResponse(html, status=status)
+
+
+def _tasks_oob(customer) -> tuple[str, dict]:
+    return "customers/panels/tasks.html", tasks_panel(customer, oob=True)
+
+
 def _forbidden(request, refusal: PermissionDenied):
     """The answer to a refused plain post: the not-allowed page, saying why."""
     messages.error(request, str(refusal))
@@ -75,11 +88,14 @@ def interaction_log_view(request, cust_no: str):
     done = _call(form, interaction_log, customer=customer, staff=staff_for_user(request.user))
     if not request.htmx:
         return _back_to_customer(request, form, cust_no)
-    return render(
-        request,
-        "customers/panels/interactions.html",
-        interactions_panel(customer, form=None if done else form),
-    )
+    panel = ("customers/panels/interactions.html", interactions_panel(customer, form=form))
+    if not done:
+        return _panels(request, panel)
+    # The contact moved the header's last contact (interaction_log updated `customer`) and
+    # may have put a follow-up on the tasks panel.
+    panel = ("customers/panels/interactions.html", interactions_panel(customer))
+    last_contact = ("customers/panels/last_contact.html", {"customer": customer, "oob": True})
+    return _panels(request, panel, _tasks_oob(customer), last_contact)
 
 
 @require_POST
@@ -89,11 +105,11 @@ def service_request_open_view(request, cust_no: str):
     done = _call(form, service_request_open, customer=customer, opened_by=request.user)
     if not request.htmx:
         return _back_to_customer(request, form, cust_no)
-    return render(
-        request,
+    panel = (
         "customers/panels/service_requests.html",
         service_requests_panel(customer, user=request.user, form=None if done else form),
     )
+    return _panels(request, panel, *([_tasks_oob(customer)] if done else []))
 
 
 @require_POST
@@ -111,17 +127,18 @@ def service_request_move_view(request, pk: int):
     customer = service_request.customer
     if not request.htmx:
         return _back_to_customer(request, form, customer.cust_no)
-    return render(
-        request,
+    panel = (
         "customers/panels/service_requests.html",
         service_requests_panel(customer, user=request.user, move_form=None if done else form),
-        status=status,
     )
+    # Every move finishes, reopens or keeps the request's task: the tasks panel follows.
+    return _panels(request, panel, *([_tasks_oob(customer)] if done else []), status=status)
 
 
 @require_POST
 def task_done_view(request, pk: int):
-    return _task_finish(request, pk, task_complete)
+    # The task of an open service request is done by resolving the request: how, it asks.
+    return _task_finish(request, pk, task_complete, resolution=request.POST.get("resolution", ""))
 
 
 @require_POST
@@ -129,23 +146,28 @@ def task_cancel_view(request, pk: int):
     return _task_finish(request, pk, task_cancel)
 
 
-def _task_finish(request, pk: int, finish):
-    """Mark a task done or cancelled; htmx gets the row's new status badge."""
+def _task_finish(request, pk: int, finish, **kwargs):
+    """Mark a task done or cancelled; htmx gets the row's new status (the request's, for the
+    task of a service request), or the same status with the reason it was refused."""
     task = task_get_for_completion(request.user, pk=pk)
+    error = ""
     try:
-        finish(task=task, by=request.user)
+        finish(task=task, by=request.user, **kwargs)
     except PermissionDenied as refusal:
         if not request.htmx:
             return _forbidden(request, refusal)
-        html = format_html('<span class="task-actions error">{}</span>', str(refusal))
+        html = task_state_html(task, request=request, error=str(refusal), actions=False)
         return HttpResponse(html, status=403)
-    except ValidationError as error:
-        # Finished the other way meanwhile: say so; the htmx answer shows the status it has.
+    except ValidationError as refusal:
+        # No resolution, a request's task cancelled, or finished the other way meanwhile.
         if not request.htmx:
-            messages.error(request, error.messages[0])
+            messages.error(request, refusal.messages[0])
+        error = refusal.messages[0]
     if not request.htmx:
         return redirect("customers:tasks")
-    return HttpResponse(task_status_html(task))
+    # As the database has it now: finishing may have moved the request the row shows.
+    task = task_get_for_completion(request.user, pk=pk)
+    return HttpResponse(task_state_html(task, request=request, error=error))
 
 
 class TaskListView(SingleTableMixin, FilterView):

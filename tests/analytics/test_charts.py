@@ -47,6 +47,7 @@ FIGURES = {
     "assets_and_inflow": lambda: charts.assets_and_inflow_figure(SERIES, drill_url=DRILL),
     "revenue": lambda: charts.revenue_figure(SERIES, drill_url=DRILL),
     "revenue_mix": lambda: charts.revenue_mix_figure(SERIES),
+    "revenue_mix_with_drill": lambda: charts.revenue_mix_figure(SERIES, drill_url=DRILL + "?x"),
     "pareto": lambda: charts.pareto_figure(PARETO, drill_url=f"{DRILL}?month=2026-03-01"),
     "branch_volume": lambda: charts.branch_volume_figure(BRANCHES, drill_url="/customers/"),
     "channel_mix": lambda: charts.channel_mix_figure(SERIES, drill_url=f"{DRILL}?month=x"),
@@ -90,16 +91,29 @@ def test_it_leaves_the_figure_as_it_was_when_rendering_it():
     assert "template" not in figure["layout"]
 
 
-def test_it_links_each_day_of_the_inflow_and_revenue_bars_to_its_customers():
-    inflow = charts.assets_and_inflow_figure(SERIES, drill_url=DRILL)["data"][1]
+def test_it_links_each_day_of_every_trace_of_the_daily_charts_to_its_customers():
+    assets, inflow = charts.assets_and_inflow_figure(SERIES, drill_url=DRILL)["data"]
     assert inflow["customdata"] == [
         f"{DRILL}?day=2026-03-02&figure=inflow",
         f"{DRILL}?day=2026-03-03&figure=inflow",
     ]
     assert inflow["marker"]["color"] == ["#1f7a4d", "#b42318"]
+    assert assets["customdata"][1] == f"{DRILL}?day=2026-03-03&figure=assets"
     revenue = charts.revenue_figure(SERIES, drill_url=DRILL)["data"]
     assert [trace["type"] for trace in revenue] == ["bar", "bar", "bar", "scatter"]
-    assert all(t["customdata"][0] == f"{DRILL}?day=2026-03-02&figure=revenue" for t in revenue[:3])
+    assert [t["customdata"][0] for t in revenue] == [
+        f"{DRILL}?day=2026-03-02&figure={name}"
+        for name in ("net_commission", "interest_income", "margin_interest", "commission")
+    ]
+
+
+def test_it_links_each_slice_of_the_revenue_mix_to_the_customers_of_its_source():
+    (pie,) = charts.revenue_mix_figure(SERIES, drill_url=f"{DRILL}?start=x&end=y")["data"]
+    assert pie["customdata"] == [
+        f"{DRILL}?start=x&end=y&figure={name}"
+        for name in ("net_commission", "interest_income", "margin_interest")
+    ]
+    assert "customdata" not in charts.revenue_mix_figure(SERIES)["data"][0]
 
 
 def test_it_links_pareto_points_branches_and_channels_to_their_customers():

@@ -2,10 +2,16 @@
 Selenium against pytest-django's live server. `make test` installs both (sysdeps)."""
 
 import pytest
+from django.core.management import call_command
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+
+from customers.models import Customer
+from customers.services import counter_day_import
+from tests.conftest import shipped_rows_ensure
+from tests.customers.counter_files import base_day, write_day
 
 from .chromium import chromium_driver
 
@@ -37,3 +43,15 @@ def wait(browser, seconds: int = 10) -> WebDriverWait:
 
 def visible(locator):
     return expected_conditions.visibility_of_element_located(locator)
+
+
+@pytest.fixture
+def book(tmp_path, org):
+    """A counter day whose C001 and C002 the broker serves, with its metrics computed."""
+    shipped_rows_ensure()  # a transactional test before this one emptied the profiles
+    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
+    Customer.objects.filter(cust_no__in=["C001", "C002"]).update(
+        manager=org.broker, branch=org.broker.branch
+    )
+    call_command("compute_metrics")
+    return org

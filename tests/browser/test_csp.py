@@ -5,16 +5,12 @@ dashboard bar still opens the customers behind it. What the templates' inline ha
 (the language select, the service requests panel taking a 403 in) static/js/crm.js does."""
 
 import pytest
-from django.core.management import call_command
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from customers.models import Customer, ServiceRequest, ServiceRequestType
-from customers.services import counter_day_import
+from customers.models import ServiceRequest, ServiceRequestType
 from customers.services.relationship import service_request_open
-from tests.conftest import shipped_rows_ensure
-from tests.customers.counter_files import base_day, write_day
 
 from .conftest import wait
 
@@ -47,17 +43,6 @@ def watched(browser):
     browser.execute_cdp_cmd(
         "Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]}
     )
-
-
-@pytest.fixture
-def book(tmp_path, org):
-    shipped_rows_ensure()  # a transactional test before this one emptied the profiles
-    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
-    Customer.objects.filter(cust_no__in=["C001", "C002"]).update(
-        manager=org.broker, branch=org.broker.branch
-    )
-    call_command("compute_metrics")
-    return org
 
 
 def assert_charts_drawn_without_refusals(browser, at_least: int) -> None:
