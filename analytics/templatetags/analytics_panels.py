@@ -12,12 +12,12 @@ register = template.Library()
 
 
 @register.inclusion_tag("analytics/panels/contribution.html")
-def contribution_panel(customer, viewer):
-    """The customer's contribution as of the latest loaded day; `customer` is already in the
-    `viewer`'s scope, whose reach decides whether the company rank shows too."""
+def contribution_panel(customer):
+    """The customer's contribution as of the latest loaded day (`customer` is already in
+    the user's scope)."""
     figures = getattr(customer, "figures", None)
     as_of = figures.as_of if figures is not None else timezone.localdate()
-    context = contribution_for_customer(customer, today=as_of, viewer=viewer)
+    context = contribution_for_customer(customer, today=as_of)
     months = context["months"]
     context["chart"] = figure_html(contribution_by_month_figure(months)) if months else ""
     return context

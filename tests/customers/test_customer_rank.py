@@ -1,5 +1,5 @@
 """The customer's rank by this year's contribution, as the 360 page shows it: in their branch
-for everybody, and in the company as well for head office. Runs on SQLite and PostgreSQL."""
+for everybody. Runs on SQLite and PostgreSQL."""
 
 import datetime
 from decimal import Decimal
@@ -53,42 +53,26 @@ def contributions(org):
     return org
 
 
-def ranks(customer, viewer=None) -> tuple:
-    panel = contribution_for_customer(customer, today=AS_OF, viewer=viewer)
-    return panel["rank"], panel["ranked"], panel["company_rank"], panel["company_ranked"]
+def ranks(customer) -> tuple:
+    panel = contribution_for_customer(customer, today=AS_OF)
+    return panel["rank"], panel["ranked"]
 
 
 def test_it_ranks_the_customer_among_the_customers_of_their_branch(contributions):
     org = contributions
-    broker = org.broker.user
-    assert ranks(org.teammate_customer, broker) == (1, 4, None, None)
-    assert ranks(org.broker_customer, broker) == (2, 4, None, None)
-    assert ranks(org.manager_customer, broker) == (4, 4, None, None)
-    assert ranks(org.other_customer, org.other_broker.user) == (1, 1, None, None)
+    assert ranks(org.teammate_customer) == (1, 4)
+    assert ranks(org.broker_customer) == (2, 4)
+    assert ranks(org.manager_customer) == (4, 4)
+    assert ranks(org.other_customer) == (1, 1)
 
 
 def test_it_gives_tied_customers_the_same_rank(contributions):
     org = contributions
-    assert ranks(org.broker_customer)[:2] == ranks(org.lead_customer)[:2] == (2, 4)
+    assert ranks(org.broker_customer) == ranks(org.lead_customer) == (2, 4)
 
 
 def test_it_does_not_rank_a_customer_without_contribution_this_year(contributions):
-    assert ranks(contributions.unserved_customer) == (None, None, None, None)
-
-
-def test_it_ranks_the_customer_in_the_company_too_for_head_office(contributions):
-    org = contributions
-    head_office = org.head_office.user
-    assert ranks(org.other_customer, head_office) == (1, 1, 1, 5)
-    assert ranks(org.teammate_customer, head_office) == (1, 4, 2, 5)
-    assert ranks(org.broker_customer, head_office) == (2, 4, 3, 5)
-    assert ranks(org.lead_customer, head_office) == (2, 4, 3, 5)
-    assert ranks(org.manager_customer, head_office) == (4, 4, 5, 5)
-
-
-def test_it_keeps_the_company_rank_from_a_branch_manager(contributions):
-    org = contributions
-    assert ranks(org.broker_customer, org.branch_manager.user) == (2, 4, None, None)
+    assert ranks(contributions.unserved_customer) == (None, None)
 
 
 def rank_lines(client, user, cust_no: str) -> str:
@@ -103,12 +87,8 @@ def rank_lines(client, user, cust_no: str) -> str:
 def test_the_360_page_shows_the_broker_the_rank_in_the_branch(client, contributions):
     lines = rank_lines(client, contributions.broker.user, "A0001")
     assert "Rank in the branch" in lines and "2 of 4" in lines
-    assert "Rank in the company" not in lines
 
 
-def test_the_360_page_shows_head_office_the_rank_in_the_branch_and_the_company(
-    client, contributions
-):
+def test_the_360_page_shows_head_office_the_same_rank_in_the_branch(client, contributions):
     lines = rank_lines(client, contributions.head_office.user, "A0001")
     assert "Rank in the branch" in lines and "2 of 4" in lines
-    assert "Rank in the company" in lines and "3 of 5" in lines
