@@ -332,6 +332,19 @@ def test_make_serve_shows_the_applications_404_never_djangos_url_list(tmp_path, 
         status, headers, _ = fetch(f"http://127.0.0.1:{port}/accounts/login/")
         assert status == 200
         assert "Content-Security-Policy" in headers
+        # Issue 12, point 12: the 4.8 MB chart bundle goes out compressed and cached for a
+        # year under its content hash, as in production (it went out whole, max-age=0).
+        manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+        bundle = manifest["paths"]["plotly/plotly.min.js"]
+        asked = urllib.request.Request(
+            f"http://127.0.0.1:{port}/static/{bundle}", headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(asked, timeout=10) as response:  # noqa: S310
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert "immutable" in response.headers["Cache-Control"]
+            max_age = re.search(r"max-age=(\d+)", response.headers["Cache-Control"]).group(1)
+            assert int(max_age) >= 365 * 24 * 60 * 60
+            assert len(response.read()) < 2 * 1024 * 1024
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
