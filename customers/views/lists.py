@@ -45,6 +45,18 @@ class CustomerListView(SingleTableMixin, FilterView):
     def get_queryset(self):
         return customer_list_for_user(self.request.user)
 
+    def get(self, request, *args, **kwargs):
+        """The top bar's quick search (`open=1`) opens the 360 page when exactly one customer
+        in the user's scope matches; otherwise the list shows the matches."""
+        if request.GET.get("open"):
+            filterset = self.get_filterset(self.get_filterset_class())
+            if filterset.is_valid():
+                found = list(filterset.qs.values_list("cust_no", flat=True)[:2])
+                if len(found) == 1:
+                    _pii_search_audit(request, filterset)
+                    return redirect("customers:detail", cust_no=found[0])
+        return super().get(request, *args, **kwargs)
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         return {**kwargs, "may_reveal": lambda: self.request.user.has_perm(REVEAL_PERMISSION)}
