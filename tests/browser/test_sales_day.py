@@ -31,7 +31,7 @@ def book(tmp_path, org):
 def test_a_broker_finds_a_customer_logs_a_call_and_sees_it(browser, live_server, sign_in, book):
     sign_in("broker")
     browser.get(f"{live_server.url}/customers/")
-    search = browser.find_element(By.NAME, "q")
+    search = browser.find_element(By.ID, "id_q")  # the list's own search, not the top bar's
     search.send_keys("张")
     search.submit()
     wait(browser).until(lambda b: "q=" in b.current_url)
