@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .admin_site import ReadOnlyAdmin
 from .models import AuditEntry, Branch, Staff, Team
 
 
@@ -30,7 +31,7 @@ class StaffAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_id", "client_ip")
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor__username", "action")
@@ -38,12 +39,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("actor",)
     # Append-only: nobody adds, edits or deletes an audit entry, not even an administrator.
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

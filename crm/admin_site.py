@@ -38,3 +38,17 @@ class CrmAdminSite(admin.AdminSite):
             return view(request, *args, **kwargs)
 
         return super().admin_view(guarded, cacheable)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record admins may read but never add, edit or delete: what the counter import owns
+    (corrected at the counter), the contacts staff logged, the audit log."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

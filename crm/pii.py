@@ -4,6 +4,9 @@ Pure functions: the 360 page, lists and exports call them unless the user holds 
 `customers.reveal_pii` permission, and revealing is audited by the caller.
 """
 
+# Who may see personal data in full (and search by part of a mobile); revealing is audited.
+REVEAL_PERMISSION = "customers.reveal_pii"
+
 
 def mask_id_no(value: str) -> str:
     """`330106199001011234` → `3301**********1234`: region and last four stay readable."""

@@ -9,7 +9,8 @@ from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from crm.pii import personal_data
+from crm.admin_site import ReadOnlyAdmin
+from crm.pii import REVEAL_PERMISSION, personal_data
 
 from .etl.specs import SPECS, canonical_codes, canonical_columns
 from .models import (
@@ -27,22 +28,7 @@ from .models import (
 )
 from .models.imports import FILE_CHOICES
 from .services.profiles import import_profile_copy, import_profile_save
-from .views.customer360 import REVEAL_PERMISSION, customer_view_record
-
-
-class ImportOwnedAdmin(admin.ModelAdmin):
-    """What the counter import owns: every night's load overwrites it (customers/etl/specs.py),
-    so it is corrected at the counter, never here. Readable; no add, change or delete."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+from .views.customer360 import customer_view_record
 
 # The change page a reveal redirects to (admin_views.customer_reveal) shows that customer's
 # personal data in full, once: the session holds the customer's id, never the data.
@@ -59,7 +45,7 @@ def _shown_pii(customer: Customer) -> dict:
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportOwnedAdmin):
+class CustomerAdmin(ReadOnlyAdmin):  # the counter import owns it
     """Every field comes from the counter, the manager too (manager_code); last contact is
     kept by the interaction log. Opening the change page is audited like the 360 page."""
 
@@ -397,7 +383,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapitalAccount)
-class CapitalAccountAdmin(ImportOwnedAdmin):
+class CapitalAccountAdmin(ReadOnlyAdmin):  # the counter import owns it
     list_display = ("fund_account", "customer", "account_kind", "currency", "status")
     list_filter = ("account_kind", "status", "currency")
     search_fields = ("fund_account", "customer__cust_no", "customer__name")
@@ -411,7 +397,7 @@ class CapitalAccountAdmin(ImportOwnedAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ReadOnlyAdmin):
     """Contacts as their staff logged them: a record, not editable."""
 
     list_display = ("occurred_at", "customer", "channel", "direction", "staff", "result")
@@ -420,15 +406,6 @@ class InteractionAdmin(admin.ModelAdmin):
     list_select_related = ("customer", "staff")
     date_hierarchy = "occurred_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceRequestType)

@@ -11,14 +11,12 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from crm.pii import personal_data
+from crm.pii import REVEAL_PERMISSION, personal_data
 from crm.services import audit_record
 from customers.charts import asset_trend_figure, figure_html
 from customers.selectors import customer360 as s360
 from customers.selectors import relationship
 from customers.selectors.customers import customer_get_for_user
-
-REVEAL_PERMISSION = "customers.reveal_pii"
 
 
 def customer_view_record(request, customer) -> None:

@@ -21,7 +21,7 @@ from django_tables2 import SingleTableMixin
 
 from crm.csvsafe import csv_chunks
 from crm.pagination import PER_PAGE, pagination
-from crm.pii import personal_data
+from crm.pii import REVEAL_PERMISSION, personal_data
 from crm.services import audit_record
 from customers.filters import CustomerListFilter, filter_params, filter_query
 from customers.forms import SavedViewForm
@@ -29,7 +29,6 @@ from customers.selectors.lists import customer_list_for_user
 from customers.services import lists as list_services
 from customers.tables import CustomerTable, money_plain, sort_of
 
-REVEAL_PERMISSION = "customers.reveal_pii"
 EXPORT_MAX_ROWS = 100_000
 EXPORT_CHUNK = 2000
 LINES_PER_WRITE = 500  # a few dozen kilobytes per write, not one write per customer
