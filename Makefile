@@ -21,11 +21,15 @@ sysdeps:
 	bash scripts/system-deps.sh
 
 # Demo data goes through the real import: generated counter exports, then import_counter.
+# The served demo's import pages read the same folder (IMPORT_ROOT, unless it is set).
+DEMO_EXPORTS ?= .data/demo-exports
 demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py make_counter_exports --out .data/demo-exports \
-	  --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --seed 7
-	$(BIN)/python manage.py import_counter .data/demo-exports
+	rm -rf $(DEMO_EXPORTS)
+	$(BIN)/python manage.py make_counter_exports --out $(DEMO_EXPORTS) \
+	  --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --seed 7 \
+	  --calendar exchange --openings --plant-rejects
+	$(BIN)/python manage.py import_counter $(DEMO_EXPORTS)
 	$(BIN)/python manage.py compute_metrics
 	$(BIN)/python manage.py demo_users
 	$(BIN)/python manage.py demo_activity
@@ -43,6 +47,7 @@ serve: export SECURE_SSL_REDIRECT = 0
 serve: export SESSION_COOKIE_SECURE = 0
 serve: export CSRF_COOKIE_SECURE = 0
 serve: export SECURE_HSTS_SECONDS = 0
+serve: export IMPORT_ROOT ?= $(CURDIR)/$(DEMO_EXPORTS)
 serve: $(INSTALLED)
 	@mkdir -p $(dir $(DEMO_SECRET_KEY_FILE))
 	@test -s $(DEMO_SECRET_KEY_FILE) || (umask 077; $(BIN)/python -c \

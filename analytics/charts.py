@@ -3,7 +3,7 @@ the plain dicts customers.charts.figure_html renders (no graph objects per reque
 
 from django.utils.translation import gettext as _
 
-from customers.charts import chart_text
+from customers.charts import chart_text, date_axis, number_separators
 
 COLOURS = {"net_commission": "#0b5cab", "interest_income": "#7fb3e6", "margin_interest": "#f0a202"}
 
@@ -55,6 +55,7 @@ def contribution_by_month_figure(months: list[dict]) -> dict:
             "xaxis": {"type": "category"},
             "yaxis": {"tickformat": ",.0f"},
             "plot_bgcolor": "#fff",
+            "separators": number_separators(),
         },
     }
 
@@ -70,6 +71,7 @@ def _figure(data: list[dict], *, height: int = 280, **layout) -> dict:
             "legend": {"orientation": "h", "y": 1.15},
             "plot_bgcolor": "#fff",
             "hovermode": "x unified",
+            "separators": number_separators(),
         },
     }
 
@@ -101,6 +103,7 @@ def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> dict:
     }
     return _figure(
         [assets, inflow],
+        xaxis=date_axis(),
         yaxis={"tickformat": ",.0f"},
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ",.0f", "showgrid": False},
     )
@@ -130,7 +133,9 @@ def revenue_figure(series: list[dict], *, drill_url: str) -> dict:
         "line": {"color": "#333", "dash": "dot"},
         "customdata": _day_links(drill_url, days, "commission"),
     }
-    return _figure([*bars, commission], barmode="stack", yaxis={"tickformat": ",.0f"})
+    return _figure(
+        [*bars, commission], barmode="stack", xaxis=date_axis(), yaxis={"tickformat": ",.0f"}
+    )
 
 
 def revenue_mix_figure(series: list[dict], *, drill_url: str | None = None) -> dict:

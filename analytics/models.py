@@ -113,11 +113,10 @@ class GroupMetricsBase(models.Model):
         abstract = True
 
 
-class BranchDay(GroupMetricsBase):
-    pk = models.CompositePrimaryKey("business_date", "branch")
-    business_date = models.DateField(_("business date"))
-    branch = models.ForeignKey(Branch, verbose_name=_("branch"), db_index=False, **RELATION)
-    # The branch's accounts as the day's import left them: opened that day, and by status.
+class AccountCountsBase(models.Model):
+    """The group's accounts as the day's import left them: opened that day, and by status
+    (a team's are the sum of its members' broker days)."""
+
     new_accounts = models.PositiveIntegerField(_("accounts opened"), default=0, db_default=0)
     accounts_normal = models.PositiveIntegerField(_("normal accounts"), default=0, db_default=0)
     accounts_dormant = models.PositiveIntegerField(_("dormant accounts"), default=0, db_default=0)
@@ -125,6 +124,15 @@ class BranchDay(GroupMetricsBase):
     accounts_frozen_or_lost = models.PositiveIntegerField(
         _("frozen or lost accounts"), default=0, db_default=0
     )
+
+    class Meta:
+        abstract = True
+
+
+class BranchDay(GroupMetricsBase, AccountCountsBase):
+    pk = models.CompositePrimaryKey("business_date", "branch")
+    business_date = models.DateField(_("business date"))
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), db_index=False, **RELATION)
 
     class Meta:
         verbose_name = _("branch day")
@@ -135,7 +143,7 @@ class BranchDay(GroupMetricsBase):
         return f"{self.business_date} {self.branch_id}"
 
 
-class BrokerDay(GroupMetricsBase):
+class BrokerDay(GroupMetricsBase, AccountCountsBase):
     pk = models.CompositePrimaryKey("business_date", "manager")
     business_date = models.DateField(_("business date"))
     manager = models.ForeignKey(Staff, verbose_name=_("manager"), db_index=False, **RELATION)
@@ -183,12 +191,15 @@ class BrokerMonth(GroupMetricsBase):
 
 class ContributionPareto(models.Model):
     """A month's customers ranked by contribution, in 100 buckets of equal head-count, with
-    the cumulative share of contribution up to each bucket: for the company (scope 0) and
-    for each branch (scope = branch id). Precomputed so the dashboard reads 100 rows."""
+    the cumulative share of contribution up to each bucket: for the company (scope 0), for
+    each branch (scope = branch id) and for each team (scope = minus the team id, of the
+    customers its members served that month). Precomputed so the dashboard reads 100 rows."""
 
     pk = models.CompositePrimaryKey("month", "scope", "bucket")
     month = models.DateField(_("month"))
-    scope = models.BigIntegerField(_("branch id, or 0 for the company"))
+    scope = models.BigIntegerField(
+        _("branch id, 0 for the company, or minus the team id for a team")
+    )
     bucket = models.PositiveSmallIntegerField(_("percentile bucket"))
     cumulative_share = models.DecimalField(_("cumulative share"), max_digits=7, decimal_places=4)
     # The smallest contribution within the bucket: the customers of the top N % are those
@@ -203,3 +214,26 @@ class ContributionPareto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.scope} {self.bucket}"
+
+
+class CustomerYear(models.Model):
+    """A customer's contribution this year, from its first month to the latest the metrics
+    step rolled up, with the customer's rank in the company (ties share a rank: 1, 2, 2, 4)
+    and how many customers are ranked. Rewritten with every month computed, so that the 360
+    page reads one row instead of summing every customer's months."""
+
+    pk = models.CompositePrimaryKey("year", "customer")
+    year = models.PositiveSmallIntegerField(_("year"))
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), db_index=False, **RELATION)
+    contribution = models.DecimalField(_("contribution"), **MONEY)
+    company_rank = models.PositiveIntegerField(_("rank in the company"))
+    company_ranked = models.PositiveIntegerField(_("customers ranked in the company"))
+
+    CUSTOMER_PATH = "customer"
+
+    class Meta:
+        verbose_name = _("customer year")
+        verbose_name_plural = _("customer years")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.customer_id}"

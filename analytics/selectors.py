@@ -1,7 +1,8 @@
 """Reads of the analytics app. Functions named `*_for_customer` take a customer the caller
 obtained through the scoping road (customer_get_for_user); dashboard reads take a
 `DashboardScope` made by `dashboard_scope(user)`, the only way to one, which goes through
-crm.scoping. Dashboards read the pre-aggregated tables only.
+crm.scoping. Dashboards read the pre-aggregated tables only: a branch's or the company's
+from the branch roll-ups, a team's as the sum of its members' broker roll-ups.
 """
 
 import datetime
@@ -15,14 +16,16 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from analytics.models import (
     BranchDay,
     BranchMonth,
+    BrokerDay,
     BrokerMonth,
     ContributionPareto,
     CustomerDay,
     CustomerMonth,
+    CustomerYear,
 )
-from crm.models import Branch, Role
+from crm.models import DASHBOARD_ROLES, Branch, Staff
 from crm.scoping import reach_of
-from crm.selectors import role_of
+from crm.selectors import role_of, staff_for_user
 from customers.models import ImportRun, Interaction, Task, TaskStatus
 from customers.selectors.lists import customer_list_for_user
 
@@ -31,9 +34,9 @@ from customers.selectors.lists import customer_list_for_user
 # the same query, not bound as a parameter: SQLite binds a Decimal as text, and a number
 # never exceeds text there, so every customer came out first. Totals are rounded to the
 # cent because SQLite sums decimals as floats (100.10 + 200.20 is not 300.30 there). The
-# scan reads the branch's months only (their index). A rank in the whole company needs a
-# year-to-date table the nightly metrics keep: summing every customer's months per page
-# takes 0.3-0.7 s at 100,000 customers.
+# scan reads the branch's months only (their index). The rank in the whole company is read
+# from the year-to-date table the nightly metrics keep (CustomerYear): summing every
+# customer's months per page takes 0.3-0.7 s at 100,000 customers.
 RANK_SQL = """
 WITH ytd AS (
     SELECT customer_id, ROUND(SUM(contribution), 2) AS total
@@ -45,14 +48,14 @@ SELECT COUNT(*), SUM(CASE WHEN total > (SELECT total FROM me) THEN 1 ELSE 0 END)
 FROM ytd
 WHERE EXISTS (SELECT 1 FROM me)
 """
-DASHBOARD_ROLES = (Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)
 HEADLINES = ("total_assets", "net_inflow", "trade_volume", "net_commission", "contribution")
 DEFAULT_DAYS = 60  # a dashboard's default period, in days
 
 
-def contribution_for_customer(customer, *, today: datetime.date) -> dict:
+def contribution_for_customer(customer, *, today: datetime.date, viewer=None) -> dict:
     """The last twelve months of contribution, this year's totals and the customer's rank
-    by contribution this year among the customers of their branch (two queries)."""
+    by contribution this year among the customers of their branch (two queries) and, when
+    the `viewer` sees the whole company (head office), in the company (one more)."""
     year_start = today.replace(month=1, day=1)
     first = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
     months = list(
@@ -72,6 +75,10 @@ def contribution_for_customer(customer, *, today: datetime.date) -> dict:
     rank, ranked = (
         contribution_rank(customer, since=year_start, until=today) if this_year else (None, None)
     )
+    company = viewer is not None and this_year and reach_of(viewer).everything
+    company_rank, company_ranked = (
+        company_rank_for_customer(customer, year=today.year) if company else (None, None)
+    )
     return {
         "months": months,
         # Months without rows are "nothing brought" once the metrics step ran over them.
@@ -81,6 +88,8 @@ def contribution_for_customer(customer, *, today: datetime.date) -> dict:
         "net_commission_ytd": sum((m["net_commission"] for m in this_year), Decimal("0")),
         "rank": rank,
         "ranked": ranked,
+        "company_rank": company_rank,
+        "company_ranked": company_ranked,
     }
 
 
@@ -97,6 +106,18 @@ def contribution_rank(
     return ((above + 1), ranked) if ranked else (None, None)
 
 
+def company_rank_for_customer(customer, *, year: int) -> tuple[int | None, int | None]:
+    """Internal (no scoping): the customer's rank by this year's contribution in the whole
+    company and how many are ranked, as the nightly metrics left them (CustomerYear); one
+    row, (None, None) before the metrics have ranked the year."""
+    row = (
+        CustomerYear.objects.filter(year=year, customer=customer)
+        .values_list("company_rank", "company_ranked")
+        .first()
+    )
+    return row if row is not None else (None, None)
+
+
 def metrics_ran(*, since: datetime.date, until: datetime.date) -> bool:
     """Whether the metrics step has computed a loaded day from `since` to `until` (its
     runs record when: ImportRun.metrics_at); one query."""
@@ -107,15 +128,20 @@ def metrics_ran(*, since: datetime.date, until: datetime.date) -> bool:
 
 @dataclass(frozen=True)
 class DashboardScope:
-    """The branches a dashboard may show: one for a branch manager, all for head office."""
+    """The branches a dashboard may show: one for a branch manager, all for head office;
+    for a team lead their team's branch, narrowed to the team (`team_id`): the figures of
+    the customers its members serve, from its members' broker roll-ups."""
 
     branch_ids: tuple[int, ...]
     company: bool
+    team_id: int | None = None
+    team_name: str = ""
 
 
 def dashboard_scope(user) -> DashboardScope:
-    """Branch managers see their branch, head office and admins the company; nobody else
-    sees a dashboard (a broker's book is on their workbench, not in branch totals)."""
+    """Branch managers see their branch, team leads their team, head office and admins the
+    company; nobody else sees a dashboard (a broker's book is on their workbench, not in
+    branch totals). The team is the one crm.scoping gives the lead."""
     if role_of(user) not in DASHBOARD_ROLES:
         raise PermissionDenied
     reach = reach_of(user)
@@ -123,7 +149,39 @@ def dashboard_scope(user) -> DashboardScope:
         return DashboardScope(tuple(Branch.objects.values_list("id", flat=True)), company=True)
     if reach.branch_id:
         return DashboardScope((reach.branch_id,), company=False)
+    if reach.team_id:
+        team = staff_for_user(user).team  # the reach's team, read with the staff record
+        return DashboardScope(
+            (team.branch_id,), company=False, team_id=team.pk, team_name=team.name
+        )
     raise PermissionDenied
+
+
+def _members(scope: DashboardScope):
+    """The staff of the scope's team, as a subquery."""
+    return Staff.objects.filter(team_id=scope.team_id).values("id")
+
+
+def _group_days(scope: DashboardScope):
+    """The daily roll-ups whose sums are the scope's: its branches', or its members'."""
+    if scope.team_id:
+        return BrokerDay.objects.filter(manager_id__in=_members(scope))
+    return BranchDay.objects.filter(branch_id__in=scope.branch_ids)
+
+
+def _group_months(scope: DashboardScope):
+    """The monthly roll-ups whose sums are the scope's: its branches', or its members'."""
+    if scope.team_id:
+        return BrokerMonth.objects.filter(manager_id__in=_members(scope))
+    return BranchMonth.objects.filter(branch_id__in=scope.branch_ids)
+
+
+def _customer_rows(model, scope: DashboardScope):
+    """Customer days or months counted in the scope: where the customer stood that day
+    (branch, or a member of the team as their manager)."""
+    if scope.team_id:
+        return model.objects.filter(manager_id__in=_members(scope))
+    return model.objects.filter(branch_id__in=scope.branch_ids)
 
 
 def loaded_range() -> tuple[datetime.date | None, datetime.date | None]:
@@ -154,7 +212,8 @@ def dashboard_period(
 def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date) -> list[dict]:
     """Per business day: assets, inflow, volume and revenue of the scope (one query)."""
     return list(
-        BranchDay.objects.filter(branch_id__in=scope.branch_ids, business_date__range=(start, end))
+        _group_days(scope)
+        .filter(business_date__range=(start, end))
         .values("business_date")
         .annotate(
             total_assets=Sum("total_assets"),
@@ -178,13 +237,14 @@ def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date
 def accounts_summary(scope: DashboardScope, start: datetime.date, end: datetime.date) -> dict:
     """Accounts opened in the range, accounts by status at its last day, and customers who
     traded in the range's last month (three small queries on the roll-ups)."""
+    days = _group_days(scope)
     opened = (
-        BranchDay.objects.filter(
-            branch_id__in=scope.branch_ids, business_date__range=(start, end)
-        ).aggregate(opened=Sum("new_accounts"))["opened"]
+        days.filter(business_date__range=(start, end)).aggregate(opened=Sum("new_accounts"))[
+            "opened"
+        ]
         or 0
     )
-    last_day = BranchDay.objects.filter(branch_id__in=scope.branch_ids, business_date__lte=end)
+    last_day = days.filter(business_date__lte=end)
     at_end = last_day.filter(
         business_date=last_day.order_by("-business_date").values("business_date")[:1]
     ).aggregate(
@@ -194,9 +254,9 @@ def accounts_summary(scope: DashboardScope, start: datetime.date, end: datetime.
         frozen_or_lost=Sum("accounts_frozen_or_lost"),
     )
     active = (
-        BranchMonth.objects.filter(
-            branch_id__in=scope.branch_ids, month=end.replace(day=1)
-        ).aggregate(active=Sum("active_customers"))["active"]
+        _group_months(scope)
+        .filter(month=end.replace(day=1))
+        .aggregate(active=Sum("active_customers"))["active"]
         or 0
     )
     return {"opened": opened, "active": active, **at_end}
@@ -223,9 +283,8 @@ def period_comparison(scope: DashboardScope, month: datetime.date) -> list[dict]
     last_year = month.replace(year=month.year - 1)
     rows = {
         row["month"]: row
-        for row in BranchMonth.objects.filter(
-            branch_id__in=scope.branch_ids, month__in=(month, previous, last_year)
-        )
+        for row in _group_months(scope)
+        .filter(month__in=(month, previous, last_year))
         .values("month")
         .annotate(
             average_assets=Sum("average_assets"),
@@ -275,7 +334,10 @@ def contribution_pareto(scope: DashboardScope, month: datetime.date) -> dict:
 
 
 def _scope_key(scope: DashboardScope) -> int:
-    return 0 if scope.company else scope.branch_ids[0]
+    """The scope of ContributionPareto: 0 the company, minus a team's id, a branch's id."""
+    if scope.company:
+        return 0
+    return -scope.team_id if scope.team_id else scope.branch_ids[0]
 
 
 def _share_at(curve: list[tuple], percent: Decimal):
@@ -299,7 +361,12 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
     """Per broker over the range's months: book, assets, inflow, revenue, contacts logged
     and tasks done (three grouped queries, merged by staff id)."""
     months = (start.replace(day=1), end.replace(day=1))
-    in_scope = BrokerMonth.objects.filter(branch_id__in=scope.branch_ids, month__range=months)
+    brokers_of_scope = (
+        BrokerMonth.objects.filter(manager_id__in=_members(scope))
+        if scope.team_id
+        else BrokerMonth.objects.filter(branch_id__in=scope.branch_ids)
+    )
+    in_scope = brokers_of_scope.filter(month__range=months)
     # The brokers as a subquery: head office has thousands, which as literal ids would cost
     # more to send and plan than the counts themselves.
     brokers = in_scope.values("manager_id")
@@ -342,7 +409,10 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
 
 def group_rollup(scope: DashboardScope, month: datetime.date) -> list[dict]:
     """The month by region (head office) or by team (a branch manager), summed from the
-    branch and broker month roll-ups; each row links to its customers."""
+    branch and broker month roll-ups; each row links to its customers. A team's dashboard
+    has no groups: its members are the broker table."""
+    if scope.team_id:
+        return []
     month = month.replace(day=1)
     sums = {
         "customers": Sum("customers"),
@@ -390,7 +460,7 @@ def customers_behind(
     in the months from `since` to `month`."""
     month = month.replace(day=1)
     since = (since or month).replace(day=1)
-    rows = CustomerMonth.objects.filter(month__range=(since, month), branch_id__in=scope.branch_ids)
+    rows = _customer_rows(CustomerMonth, scope).filter(month__range=(since, month))
     if top is not None:
         rows = rows.filter(month=month)
         bucket = _bucket_for(scope, month, top)
@@ -430,7 +500,5 @@ def customers_behind_days(
     over the days from `start` to `end`: those with the `figure` on one of those days, or
     who traded through `channel` on one of them."""
     condition = DAY_FIGURES[figure] if figure else Q(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
-    rows = CustomerDay.objects.filter(
-        condition, business_date__range=(start, end), branch_id__in=scope.branch_ids
-    )
+    rows = _customer_rows(CustomerDay, scope).filter(condition, business_date__range=(start, end))
     return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))

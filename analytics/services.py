@@ -21,6 +21,7 @@ from analytics.models import (
     ContributionPareto,
     CustomerDay,
     CustomerMonth,
+    CustomerYear,
 )
 from crm.locks import nightly_lock_acquire
 from customers.etl.sql import Dialect
@@ -184,18 +185,20 @@ def _rollups(*, period: str, value: datetime.date, daily: bool) -> None:
         )
 
 
+# Per branch, and per broker (whose branch is their customers'), so that a team's accounts
+# are the sum of its members' rows.
 ACCOUNTS_SQL = """
-INSERT INTO analytics_branchday (business_date, branch_id, new_accounts, accounts_normal,
+INSERT INTO {table} (business_date, {group}, {branch_column} new_accounts, accounts_normal,
     accounts_dormant, accounts_closed, accounts_frozen_or_lost, {zeros})
-SELECT {day}, c.branch_id,
+SELECT {day}, c.{group}, {branch_value}
        SUM(CASE WHEN c.open_date = {day} THEN 1 ELSE 0 END),
        SUM(CASE WHEN c.status = '0' THEN 1 ELSE 0 END),
        SUM(CASE WHEN c.status = '4' THEN 1 ELSE 0 END),
        SUM(CASE WHEN c.status = '3' THEN 1 ELSE 0 END),
        SUM(CASE WHEN c.status IN ('1', '2') THEN 1 ELSE 0 END),
        {zero_values}
-FROM customers_customer c GROUP BY c.branch_id
-ON CONFLICT (business_date, branch_id) DO UPDATE SET
+FROM customers_customer c WHERE c.{group} IS NOT NULL GROUP BY c.{group}
+ON CONFLICT (business_date, {group}) DO UPDATE SET
     new_accounts = excluded.new_accounts, accounts_normal = excluded.accounts_normal,
     accounts_dormant = excluded.accounts_dormant, accounts_closed = excluded.accounts_closed,
     accounts_frozen_or_lost = excluded.accounts_frozen_or_lost
@@ -210,33 +213,77 @@ SELECT {month}, scope, bucket,
              / SUM(SUM(total)) OVER (PARTITION BY scope), 4),
        MIN(total)
 FROM (
-    SELECT {scope} AS scope, contribution AS total,
-           NTILE(100) OVER (PARTITION BY {scope} ORDER BY contribution DESC) AS bucket
-    FROM analytics_customermonth WHERE month = {month} AND contribution > 0
+    SELECT {scope} AS scope, m.contribution AS total,
+           NTILE(100) OVER (PARTITION BY {scope} ORDER BY m.contribution DESC) AS bucket
+    FROM analytics_customermonth m {join}
+    WHERE m.month = {month} AND m.contribution > 0 {where}
 ) ranked
 GROUP BY scope, bucket
 """
+# The scopes of the curve: the company, each branch, and each team (minus its id, by the
+# team its members are in now).
+PARETO_SCOPES = (
+    ("0", "", ""),
+    ("m.branch_id", "", ""),
+    ("-s.team_id", "JOIN crm_staff s ON s.id = m.manager_id", "AND s.team_id IS NOT NULL"),
+)
 
 
 def _pareto(month: datetime.date) -> None:
-    """The month's contribution curve for the company (scope 0) and every branch."""
+    """The month's contribution curve for the company (scope 0), every branch and team."""
     ContributionPareto.objects.filter(month=month).delete()
     with connection.cursor() as cursor:
-        for scope in ("0", "branch_id"):
-            cursor.execute(PARETO_SQL.format(month=_date_sql(month), scope=scope))
+        for scope, join, where in PARETO_SCOPES:
+            cursor.execute(
+                PARETO_SQL.format(month=_date_sql(month), scope=scope, join=join, where=where)
+            )
+
+
+# This year's contribution per customer up to the latest month rolled up, ranked in the
+# company with ties sharing a rank (1, 2, 2, 4, as the branch rank of the 360 page), and
+# how many are ranked. Totals are rounded to the cent first: SQLite sums decimals as
+# floats, and two equal totals must tie.
+YEAR_SQL = """
+INSERT INTO analytics_customeryear (year, customer_id, contribution, company_rank, company_ranked)
+SELECT {year}, customer_id, total, RANK() OVER (ORDER BY total DESC), COUNT(*) OVER ()
+FROM (
+    SELECT customer_id, ROUND(SUM(contribution), 2) AS total
+    FROM analytics_customermonth
+    WHERE month >= {first} AND month <= {last}
+    GROUP BY customer_id
+) ytd
+"""
+
+
+def _year_to_date(year: int) -> None:
+    """Replace the year's contribution ranks from its monthly roll-ups (one statement)."""
+    CustomerYear.objects.filter(year=year).delete()
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            YEAR_SQL.format(year=int(year), first=_date_sql(first), last=_date_sql(last))
+        )
 
 
 def _accounts(day: datetime.date) -> None:
-    """Account counts per branch for the day (every branch, even one without metrics)."""
+    """Account counts per branch and per broker for the day (every branch and broker with
+    customers, even one without metrics)."""
     zeros = ("customers", "active_customers", *SUMMED)
+    groups = (
+        {"table": "analytics_branchday", "group": "branch_id", "branch_column": ""},
+        {"table": "analytics_brokerday", "group": "manager_id", "branch_column": "branch_id,"},
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            ACCOUNTS_SQL.format(
-                day=_date_sql(day),
-                zeros=", ".join(zeros),
-                zero_values=", ".join("0" for _ in zeros),
+        for group in groups:
+            cursor.execute(
+                ACCOUNTS_SQL.format(
+                    **group,
+                    branch_value="MAX(c.branch_id)," if group["branch_column"] else "",
+                    day=_date_sql(day),
+                    zeros=", ".join(zeros),
+                    zero_values=", ".join("0" for _ in zeros),
+                )
             )
-        )
 
 
 def _date_sql(day: datetime.date) -> str:
@@ -308,6 +355,7 @@ def metrics_compute_month(*, month: datetime.date) -> int:
         .distinct()
     )
     if not in_month:
+        _year_to_date(month.year)
         return 0
     carried = (
         CustomerDay.objects.filter(business_date__lt=month)
@@ -348,6 +396,7 @@ def metrics_compute_month(*, month: datetime.date) -> int:
         )
     _rollups(period="month", value=month, daily=False)
     _pareto(month)
+    _year_to_date(month.year)
     return rows
 
 

@@ -1,5 +1,6 @@
-"""Dashboards for branch managers (their branch) and head office (the company, with branch
-comparison), from the pre-aggregated metrics; every figure is scoped by dashboard_scope."""
+"""Dashboards for team leads (their team), branch managers (their branch) and head office
+(the company, with branch comparison), from the pre-aggregated metrics; every figure is
+scoped by dashboard_scope."""
 
 from itertools import chain
 from operator import itemgetter

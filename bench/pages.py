@@ -6,6 +6,11 @@ broker, a branch manager and head office a login, then times the pages server-si
 Django's test client. bench/README.md explains every figure and target.
 
     .venv/bin/python bench/pages.py [--quick] [--keep] [--reset] [--requests N] [--partitioned]
+    .venv/bin/python bench/pages.py --sqlite [PATH] [--reset] [--requests N]
+
+`--sqlite` measures the embedded default instead: the `make demo` dataset in an SQLite file,
+and every filter of the customer list (each on its own and a few together) as the demo's
+broker, branch manager and head office see it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from etl import (
     _database_drop,
@@ -50,10 +56,20 @@ SORT = "-total_assets"  # CustomerTable keeps django-tables2's order_by_field, `
 SLOWEST_SHOWN = 3
 TARGETS = {"c360_p95_ms_max": 200, "list_p95_ms_max": 300}
 LOGINS = {"broker": "bench-broker", "branch": "bench-branch", "head": "bench-head"}
+# --sqlite: the Makefile's demo target (DEMO_CUSTOMERS, DEMO_DAYS, --seed 7) and its logins.
+SQLITE_DEFAULT = OUT / "pages-demo.sqlite3"
+SQLITE_STATIC_ROOT = OUT / "pages-demo-static"  # not the PostgreSQL mode's: both may run
+SQLITE_DEMO = {"customers": 3_000, "days": 60, "seed": 7}
+SQLITE_REQUESTS = 20  # timed requests per filter and user
+SQLITE_WARMUP = 2
+SQLITE_TARGETS = {"filter_p95_ms_max": 300}
+DEMO_LOGINS = {"broker": "demo-broker", "branch": "demo-branch", "head": "demo-head"}
 
 
 def main() -> int:
     args = _parse_args()
+    if args.sqlite:
+        return sqlite_main(args)
     _django_setup()
     sizes = QUICK if args.quick else FULL
     requests = args.requests or sizes["requests"]
@@ -122,6 +138,14 @@ def _parse_args() -> argparse.Namespace:
         "--partitioned",
         action="store_true",
         help="partition the fact tables (manage.py partition_facts) before the days load",
+    )
+    parser.add_argument(
+        "--sqlite",
+        nargs="?",
+        const=SQLITE_DEFAULT,
+        type=Path,
+        metavar="PATH",
+        help=f"the demo's list filters on SQLite, in PATH (default {SQLITE_DEFAULT})",
     )
     return parser.parse_args()
 
@@ -385,15 +409,15 @@ def _list_matches(users: dict) -> dict[str, int]:
     return matches
 
 
-def _static_prepare() -> None:
+def _static_prepare(root: Path = STATIC_ROOT) -> None:
     """With DEBUG off the pages need the hashed static manifest: collect it into bench/out."""
     from django.conf import settings
     from django.core.management import call_command
 
-    settings.STATIC_ROOT = STATIC_ROOT  # before the storage and WhiteNoise first read it
+    settings.STATIC_ROOT = root  # before the storage and WhiteNoise first read it
     started = time.perf_counter()
     call_command("collectstatic", interactive=False, verbosity=0)
-    say(f"collectstatic into {STATIC_ROOT}: {time.perf_counter() - started:.1f}s")
+    say(f"collectstatic into {root}: {time.perf_counter() - started:.1f}s")
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -551,6 +575,275 @@ def _figures(pages: dict[str, dict], dataset: dict) -> dict:
     for name in ("generation_seconds", "import_seconds", "metrics_seconds", "vacuum_seconds"):
         figures[name] = None if dataset[name] is None else round(dataset[name], 1)
     return figures
+
+
+# -- --sqlite: the embedded default's list filters ------------------------------------------------
+
+
+def sqlite_main(args: argparse.Namespace) -> int:
+    """Build (or reuse) the demo dataset in an SQLite file, then time every list filter."""
+    path = args.sqlite.resolve()
+    if args.reset:
+        for leftover in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+    _sqlite_django_setup(path)
+    requests = args.requests or SQLITE_REQUESTS
+    dataset = _sqlite_dataset(path)
+    users = _sqlite_users()
+    _static_prepare(SQLITE_STATIC_ROOT)
+    try:
+        results = _sqlite_measure(users, _sqlite_cases(users), requests=requests)
+    finally:
+        shutil.rmtree(SQLITE_STATIC_ROOT, ignore_errors=True)
+    per_filter = _sqlite_per_filter(results)
+    worst = max(per_filter.values(), key=lambda stats: stats["p95_ms"])
+    pooled = _stats(
+        [ms for by_user in results.values() for r in by_user.values() for ms in r["ms"]]
+    )
+    figures = {
+        **{f"filters_{name}": value for name, value in pooled.items()},
+        "filter_worst_p95_ms": worst["p95_ms"],
+        "filter_worst": next(name for name, stats in per_filter.items() if stats is worst),
+        "queries_max": max(r["queries"] for by_user in results.values() for r in by_user.values()),
+        **{name: round(value, 1) if value is not None else None for name, value in dataset.items()},
+    }
+    met = {"filter_p95_ms_max": worst["p95_ms"] <= SQLITE_TARGETS["filter_p95_ms_max"]}
+    say(
+        f"target filter_p95_ms_max = {SQLITE_TARGETS['filter_p95_ms_max']}:"
+        f" {'met' if met['filter_p95_ms_max'] else 'MISSED'}"
+        f" (slowest p95 {worst['p95_ms']} ms, {figures['filter_worst']})"
+    )
+    from customers.models import Customer, ImportRun, Trade
+
+    report = {
+        "mode": "sqlite",
+        "figures": figures,
+        "filters": per_filter,
+        "cases": {
+            case: {user: {k: v for k, v in r.items() if k != "ms"} for user, r in by_user.items()}
+            for case, by_user in results.items()
+        },
+        "sizes": {
+            "customers": Customer.objects.count(),
+            "trades": Trade.objects.count(),
+            "days": ImportRun.objects.values("business_date").distinct().count(),
+            "requests": requests,
+            "database": str(path),
+        },
+        "targets": SQLITE_TARGETS,
+        "met": met,
+    }
+    print(json.dumps(report, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _sqlite_django_setup(path: Path) -> None:
+    import os
+
+    sys.path.insert(0, str(ROOT))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if settings.DEBUG:
+        sys.exit("bench/pages.py measures with DEBUG off; unset DEBUG or set DEBUG=false.")
+
+
+def _sqlite_dataset(path: Path) -> dict:
+    """The demo's steps (the Makefile's demo target), or the file a previous run left."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from customers.models import Customer, ImportRun
+
+    timings = {"generation_seconds": None, "import_seconds": None, "metrics_seconds": None}
+    call_command("migrate", interactive=False, verbosity=0)
+    days = ImportRun.objects.values("business_date").distinct().count()
+    customers = Customer.objects.count()
+    # demo_users is the last but one step: its logins say that the build got that far.
+    if get_user_model().objects.filter(username=DEMO_LOGINS["head"]).exists():
+        say(f"reusing {path}: {days} days, {customers:,} customers")
+        return timings
+    if days or customers:
+        sys.exit(f"{path} holds an unfinished dataset: run again with --reset.")
+    exports = OUT / "pages-demo-exports"
+    shutil.rmtree(exports, ignore_errors=True)
+    quiet = {"stdout": _Discard()}
+    try:
+        started = time.perf_counter()
+        call_command(
+            "make_counter_exports",
+            out=exports,
+            customers=SQLITE_DEMO["customers"],
+            days=SQLITE_DEMO["days"],
+            seed=SQLITE_DEMO["seed"],
+            **quiet,
+        )
+        timings["generation_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        call_command("import_counter", str(exports), **quiet)
+        timings["import_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        call_command("compute_metrics", **quiet)
+        timings["metrics_seconds"] = time.perf_counter() - started
+        call_command("demo_users", **quiet)
+        call_command("demo_activity", **quiet)
+    finally:
+        shutil.rmtree(exports, ignore_errors=True)
+    say(
+        "demo dataset: generation {generation_seconds:.1f}s, import {import_seconds:.1f}s,"
+        " metrics {metrics_seconds:.1f}s".format(**timings)
+    )
+    return timings
+
+
+class _Discard:
+    def write(self, *args, **kwargs) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def _sqlite_users() -> dict:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(username__in=DEMO_LOGINS.values())
+    by_name = {user.username: user for user in users}
+    missing = [name for name in DEMO_LOGINS.values() if name not in by_name]
+    if missing:
+        sys.exit(f"the demo logins {missing} are missing: run again with --reset")
+    return {key: by_name[name] for key, name in DEMO_LOGINS.items()}
+
+
+def _sqlite_cases(users: dict) -> dict[str, dict[str, str]]:
+    """case -> user -> query string: every filter of the list on its own, with values the
+    demo's data gives (a branch and a manager each user may choose, a mobile and a name
+    part of the broker's customers), and a few combinations."""
+    from django.http import QueryDict
+
+    from crm.selectors import staff_for_user
+    from customers.filters import CustomerListFilter
+    from customers.models import Customer
+    from customers.selectors.lists import branches_for_user, customer_list_for_user
+    from products.models import Security
+
+    broker = staff_for_user(users["broker"])
+    sample = Customer.objects.filter(manager=broker).exclude(mobile="").order_by("cust_no")
+    customer = sample.first()
+    if customer is None:
+        sys.exit("the demo broker has no customer with a mobile")
+    industry = (
+        Security.objects.filter(industry="银行").values_list("industry", flat=True).first()
+        or Security.objects.exclude(industry="").values_list("industry", flat=True).first()
+    )
+    shared = {
+        "q:name part": f"q={customer.name[-2:]}",
+        "q:customer number": f"q={customer.cust_no[:6]}",
+        "q:mobile": f"q={customer.mobile}",
+        "cust_type": "cust_type=1",
+        "status": "status=0",
+        "risk_level": "risk_level=C3",
+        "investor_class": "investor_class=professional",
+        "assets_min": "assets_min=500000",
+        "assets_max": "assets_max=100000",
+        "cash_min": "cash_min=100000",
+        "cash_max": "cash_max=10000",
+        "holds:code": f"holds={HOLDS}",
+        "holds:code.market": f"holds={HOLDS}.SH",
+        "holds:name part": "holds=矿业",
+        "holds:ETF": "holds=ETF",
+        "holds_quantity": f"holds={HOLDS}&holds_quantity=100",
+        "holds_value": f"holds={HOLDS}&holds_value=100000",
+        "industry": f"industry={industry}",
+        "ratio_min": "ratio_min=50",
+        "ratio_max": "ratio_max=20",
+        "age_min": "age_min=3",
+        "age_max": "age_max=1",
+        "no_trade_days": "no_trade_days=30",
+        "no_contact_days": "no_contact_days=30",
+        "none (sorted by assets)": "sort=-total_assets",
+        "assets_min+holds+no_contact_days": (
+            f"assets_min={ASSETS_MIN}&holds={HOLDS}&no_contact_days=60"
+        ),
+        "industry+ratio_min+sort": f"industry={industry}&ratio_min=50&sort=-total_assets",
+        "status+risk_level+age_min+cash_min": "status=0&risk_level=C4&age_min=1&cash_min=10000",
+        "q+holds": f"q={customer.name[:1]}&holds=ETF",
+    }
+    cases: dict[str, dict[str, str]] = {name: {} for name in ("branch", "manager", *shared)}
+    for key, user in users.items():
+        # The broker's own customers' branch and the broker: what each user may choose.
+        branches = branches_for_user(user).filter(customers__manager=broker)
+        cases["branch"][key] = f"branch={branches.values_list('pk', flat=True).first()}"
+        cases["manager"][key] = f"manager={broker.pk}"
+        for name, query in shared.items():
+            cases[name][key] = query
+    measured = {part.split("=")[0] for q in shared.values() for part in q.split("&")}
+    unmeasured = set(CustomerListFilter.base_filters) - measured - {"branch", "manager"}
+    if unmeasured:
+        say(f"WARNING: list filters without a case here (add one): {sorted(unmeasured)}")
+    for name, by_user in cases.items():
+        for key, query in by_user.items():
+            filterset = CustomerListFilter(
+                QueryDict(query),
+                queryset=customer_list_for_user(users[key]),
+                request=SimpleNamespace(user=users[key]),
+            )
+            if not filterset.is_valid():
+                sys.exit(f"{name} for {key}: {query} is not valid: {filterset.errors}")
+    return cases
+
+
+def _sqlite_measure(users: dict, cases: dict, *, requests: int) -> dict:
+    """Warm-up, one request with its queries captured, then the timed ones, in rounds over
+    every case and user so that a slow moment of the machine does not fall on one case."""
+    from django.test import Client
+
+    clients = {}
+    for key, user in users.items():
+        client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(user)
+        clients[key] = client
+    plans = [
+        (case, key, f"/customers/?{query}")
+        for case, by_user in cases.items()
+        for key, query in by_user.items()
+    ]
+    gc.collect()
+    for _ in range(SQLITE_WARMUP):
+        for _case, key, url in plans:
+            _get(clients[key], url)
+    results: dict = {case: {} for case in cases}
+    for case, key, url in plans:
+        captured = _captured(clients[key], url)
+        results[case][key] = {"url": url, "queries": captured["queries"], "ms": []}
+    started = time.perf_counter()
+    for _ in range(requests):
+        for case, key, url in plans:
+            results[case][key]["ms"].append(_get(clients[key], url))
+    say(f"measured {requests * len(plans):,} requests in {time.perf_counter() - started:.1f}s")
+    for case, by_user in results.items():
+        for key, result in by_user.items():
+            result.update(_stats(result["ms"]))
+            say(
+                f"{case:<36} {key:<7} p50 {result['p50_ms']:>6.1f}  p95 {result['p95_ms']:>6.1f}"
+                f"  max {result['max_ms']:>6.1f} ms  {result['queries']:>2} queries"
+            )
+    return results
+
+
+def _sqlite_per_filter(results: dict) -> dict:
+    """Each case's requests of every user pooled: its p50, p95 and maximum."""
+    return {
+        case: _stats([ms for result in by_user.values() for ms in result["ms"]])
+        for case, by_user in results.items()
+    }
 
 
 if __name__ == "__main__":

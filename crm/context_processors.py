@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import DASHBOARD_ROLES, Role
 from .selectors import role_of, staff_for_user
 
 # (url name, label, roles that see it; None = every signed-in member of staff)
@@ -11,7 +11,7 @@ NAVIGATION = (
     ("customers:list", _("Customers"), None),
     ("customers:tasks", _("My tasks"), None),
     ("customers:service-requests", _("Service requests"), None),
-    ("analytics:dashboard", _("Dashboards"), (Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)),
+    ("analytics:dashboard", _("Dashboards"), DASHBOARD_ROLES),
     ("customers:imports", _("Imports"), (Role.HEAD_OFFICE, Role.ADMIN)),
     ("admin:index", _("Administration"), (Role.ADMIN,)),
 )

@@ -6,6 +6,7 @@ on them. Who may see which customer is decided in crm/scoping.py, not here.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,6 +55,8 @@ class Role(models.TextChoices):
 # Roles that work a book of their own customers, as opposed to overseeing a branch or more.
 SALES_ROLES = (Role.BROKER, Role.CUSTOMER_MANAGER, Role.TEAM_LEAD)
 COMPANY_WIDE_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
+# Roles that oversee others' figures: a team lead their team, up to head office the company.
+DASHBOARD_ROLES = (Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)
 
 
 class Staff(models.Model):
@@ -135,10 +138,16 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # A user's latest entries of one action: the workbench's recently opened customers.
+            models.Index(fields=["actor", "action", "-at"], name="audit_actor_recent_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
+        # In the site's time zone, as the admin's list shows it.
+        at = timezone.localtime(self.at)
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

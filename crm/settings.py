@@ -5,6 +5,7 @@ production must set SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL (see .env.exa
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -34,13 +35,14 @@ def _secret_key_problem(key: str) -> str | None:
     return None
 
 
+# Read as it stands: django-environ takes a value beginning with "$" for the name of another
+# variable, and one generated key in fifty begins so.
 if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="local-development-key-never-used-in-production")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-key-never-used-in-production")
 else:
-    try:
-        SECRET_KEY = env.str("SECRET_KEY")
-    except ImproperlyConfigured as missing:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.") from missing
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     if problem := _secret_key_problem(SECRET_KEY):
         raise ImproperlyConfigured(f"SECRET_KEY is too weak for DEBUG off: {problem}.")
 
@@ -284,6 +286,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors": {"()": "crm.logs.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's records go up to the root's console alone: its own console handler (with
+        # DEBUG on) printed each of them, tracebacks included, a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A 403 or 404 is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["client_errors"]},
+    },
 }

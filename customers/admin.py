@@ -280,7 +280,7 @@ class ImportProfileAdmin(admin.ModelAdmin):
 
     list_display = (
         "name",
-        "description",
+        "description_shown",
         "encoding",
         "delimiter_shown",
         "date_format",
@@ -289,6 +289,10 @@ class ImportProfileAdmin(admin.ModelAdmin):
     search_fields = ("name", "description")
     inlines = (ColumnAliasInline, CodeMappingInline)
     actions = ("copy_profiles",)
+
+    @admin.display(description=_("description"), ordering="description")
+    def description_shown(self, profile: ImportProfile) -> str:
+        return profile.description_shown
 
     @admin.display(description=_("delimiter"), ordering="delimiter")
     def delimiter_shown(self, profile: ImportProfile) -> str:

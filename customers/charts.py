@@ -10,7 +10,9 @@ import functools
 import html
 
 import plotly.io as pio
+from django.utils.formats import get_format
 from django.utils.html import format_html, json_script
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from plotly.utils import PlotlyJSONEncoder
 
@@ -18,6 +20,21 @@ BRAND = "#0b5cab"
 CASH = "#7fb3e6"
 # Plotly.newPlot's config for every chart, as plotly.io.to_html completes it.
 CONFIG = {"displayModeBar": False, "responsive": True}
+# Date ticks and hovers (d3 time formats) per page language; plotly's own name the months in
+# English ("Sep 27"), which an English page keeps. Each tick format holds for a range of the
+# axis's tick spacing (plotly's dtick: milliseconds, or "M<n>" for n months).
+HOUR, DAY = 3_600_000, 86_400_000
+DATE_FORMATS = {
+    "zh-hans": {
+        "ticks": (
+            (None, 12 * HOUR, "%-m月%-d日 %H:%M"),
+            (DAY, 14 * DAY, "%-m月%-d日"),
+            ("M1", "M6", "%Y年%-m月"),
+            ("M12", None, "%Y年"),
+        ),
+        "hover": "%Y年%-m月%-d日",
+    },
+}
 
 
 def chart_text(value: str) -> str:
@@ -25,6 +42,25 @@ def chart_text(value: str) -> str:
     (links, bold, line breaks), so a branch named `<a href=…>` would become a link; with
     `<`, `>` and `&` as entities it shows as the text it is."""
     return html.escape(value, quote=False)
+
+
+def date_axis() -> dict:
+    """A date axis whose ticks and hover speak the active language."""
+    formats = DATE_FORMATS.get(get_language())
+    if formats is None:
+        return {"type": "date"}
+    return {
+        "type": "date",
+        "tickformatstops": [
+            {"dtickrange": [low, high], "value": value} for low, high, value in formats["ticks"]
+        ],
+        "hoverformat": formats["hover"],
+    }
+
+
+def number_separators() -> str:
+    """Plotly's `separators` (decimal, then thousands) as the page prints numbers (crm/formats)."""
+    return get_format("DECIMAL_SEPARATOR") + get_format("THOUSAND_SEPARATOR")
 
 
 def asset_trend_figure(rows: list[tuple]) -> dict:
@@ -53,6 +89,8 @@ def asset_trend_figure(rows: list[tuple]) -> dict:
             "margin": {"l": 50, "r": 10, "t": 10, "b": 30},
             "height": 260,
             "legend": {"orientation": "h", "y": 1.12},
+            "xaxis": date_axis(),
+            "separators": number_separators(),
             # The axis takes in zero, and ticks keep their cents unless they are nil: whole
             # yuan alone printed a small balance's ticks as 1, 1, 0.
             "yaxis": {"tickformat": ",.2~f", "rangemode": "tozero"},

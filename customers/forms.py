@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from crm.dates import DateWithinBounds
 from crm.models import Role, Staff
 from crm.scoping import scope_for_user
+from customers.permissions import may_act_for
 
 from .filters import filter_query
 from .models import (
@@ -63,15 +64,23 @@ class ImportStartForm(forms.Form):
             ),
         ]
         profiles = list(
-            ImportProfile.objects.order_by("-is_default", "name").values_list("name", "is_default")
+            ImportProfile.objects.order_by("-is_default", "name").only(
+                "name", "is_default", "description"
+            )
         )
         self.fields["profile"].choices = [
-            (name, _("%(name)s (default)") % {"name": name} if default else name)
-            for name, default in profiles
+            (profile.name, _profile_label(profile)) for profile in profiles
         ]
-        defaults = [name for name, default in profiles if default]
+        defaults = [profile.name for profile in profiles if profile.is_default]
         if defaults:
             self.fields["profile"].initial = defaults[0]
+
+
+def _profile_label(profile: ImportProfile) -> str:
+    """A profile's choice: its name, whether it is the default, and what it is for."""
+    label = _("%(name)s (default)") % {"name": profile.name} if profile.is_default else profile.name
+    description = profile.description_shown
+    return f"{label} — {description}" if description else label
 
 
 class ImportCorrectionForm(forms.Form):
@@ -184,11 +193,38 @@ class ServiceRequestForm(forms.ModelForm):
         self.fields["assignee"].queryset = staff_assignable_for(customer)
 
     def clean_assignee(self):
-        assignee = self.cleaned_data["assignee"]
-        visible = scope_for_user(assignee.user, Customer.objects.filter(pk=self.customer.pk))
-        if not visible.exists():
-            raise forms.ValidationError(_("This member of staff cannot see the customer."))
-        return assignee
+        return assignee_sees_customer(self.cleaned_data["assignee"], self.customer)
+
+
+def assignee_sees_customer(assignee: Staff, customer: Customer) -> Staff:
+    """`assignee`, if the customer is in their scope; else the form error that says not."""
+    visible = scope_for_user(assignee.user, Customer.objects.filter(pk=customer.pk))
+    if not visible.exists():
+        raise forms.ValidationError(_("This member of staff cannot see the customer."))
+    return assignee
+
+
+class ServiceRequestAssignForm(forms.Form):
+    """Give an open request to someone else: a member of staff who can see its customer
+    (staff_assignable_for) and whom `user` may act for (customers/permissions.py)."""
+
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=Staff.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, service_request: ServiceRequest, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service_request = service_request
+        allowed = [
+            staff.pk
+            for staff in staff_assignable_for(service_request.customer)
+            if may_act_for(user, staff)
+        ]
+        self.fields["assignee"].queryset = Staff.objects.filter(pk__in=allowed).order_by("name")
+        self.initial.setdefault("assignee", service_request.assignee_id)
+
+    def clean_assignee(self):
+        return assignee_sees_customer(self.cleaned_data["assignee"], self.service_request.customer)
 
 
 class ServiceRequestMoveForm(forms.Form):

@@ -1,5 +1,6 @@
 """Who may act on a member of staff's work: finish their tasks, move the service requests
-assigned to them (which finishes the request's task too).
+assigned to them (which finishes the request's task too); and who serves a customer closely
+enough to see their contact details in full.
 
 Seeing a customer (crm/scoping.py) is not enough: a broker sees the requests their branch
 manager works on for the broker's customers, but only the assignee and those above them may
@@ -7,6 +8,7 @@ move one. The reach that decides it is the one of crm/scoping.py; no second role
 """
 
 from crm.models import Staff
+from crm.pii import REVEAL_PERMISSION
 from crm.scoping import reach_of
 
 
@@ -26,3 +28,34 @@ def may_act_for(user, staff: Staff | None) -> bool:
     if reach.team_id and staff.team_id == reach.team_id:
         return True
     return staff.pk == reach.staff_id
+
+
+def may_give_work(user) -> bool:
+    """Whether the user may act for anybody but themselves, and so give a request to someone
+    else (head office, administrators, branch managers, team leads): may_act_for then says
+    to whom."""
+    reach = reach_of(user)
+    return reach.everything or bool(reach.branch_id or reach.team_id)
+
+
+def may_reveal_contacts(user, customer) -> bool:
+    """The customer's serving staff may see their mobile and e-mail in full, to call or write
+    to them: their manager, the manager's team lead and the branch manager of the customer's
+    branch; so may holders of the reveal permission. Head office and administrators without
+    it may not, nor any other broker, whatever the scope shows them.
+
+    Reads no rows once the user's reach and permissions are cached and the customer's
+    manager came with select_related."""
+    if user.has_perm(REVEAL_PERMISSION):
+        return True
+    reach = reach_of(user)
+    if reach.everything or reach.nothing:
+        return False
+    if reach.branch_id:
+        return customer.branch_id == reach.branch_id
+    manager = customer.manager
+    if manager is None:
+        return False
+    if reach.team_id and manager.team_id == reach.team_id:
+        return True
+    return manager.pk == reach.staff_id

@@ -4,14 +4,19 @@ requests."""
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_tables2 as tables
+from django.db import connections
 from django.db.models import F
+from django.db.models.functions import Collate
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from crm.scoping import reach_of, scope_for_user
+from crm.selectors import staff_for_user
 
 from .models import (
     OPEN_STATUSES,
@@ -25,17 +30,26 @@ from .models import (
     Task,
     TaskStatus,
 )
+from .permissions import may_act_for, may_give_work
 
 NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 NOWRAP = {"td": {"class": "nowrap"}}
 ERROR_CHARS = 80
 RAW_SHOWN = 300  # characters of a rejected line shown on the run page
 CENT = Decimal("0.01")
+DASH = "—"
+# customers/migrations/0017_name_pinyin.py: names in pinyin order (PostgreSQL's ICU).
+PINYIN = "zh_pinyin"
 
 
 class CustomerTable(tables.Table):
     """The customer list. Figures columns read the annotations of
-    customers.selectors.lists.customer_list_for_user; customers without figures sort last."""
+    customers.selectors.lists.customer_list_for_user; customers without figures sort last.
+
+    The columns declare headers, order and cell classes; the body is written by
+    `body_html` from CUSTOMER_CELLS, one format string per row, without a template per cell
+    (the list's Python time went to django-tables2's cell templates). `exclude` leaves out
+    the columns that are the same on every row for the user (`constant_columns`)."""
 
     cust_no = tables.Column(
         verbose_name=_("Customer number"),
@@ -77,17 +91,36 @@ class CustomerTable(tables.Table):
             "last_contact_at",
         )
         attrs = {"class": "table customer-list"}
-        default = "—"
+        default = DASH
         empty_text = _("No customers match these filters.")
+        template_name = "customers/_customer_table.html"
 
-    def render_total_assets(self, value):
-        return money_text(value)
+    def body_html(self) -> str:
+        """The rows of the current page: one format string per row (a cell per column,
+        with the column's classes), every value escaped by format_html."""
+        columns = list(self.columns)
+        cells = [CUSTOMER_CELLS[column.name] for column in columns]
+        row_format = "<tr>{}</tr>".format(
+            "".join(
+                f"<td {_braces_doubled(column.attrs['td'].as_html())}>{{}}</td>"
+                for column in columns
+            )
+        )
+        rows = [row.record for row in self.paginated_rows]
+        if not rows:
+            return format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), self.empty_text)
+        return format_html_join(
+            "\n", "{}", ((format_html(row_format, *(cell(r) for cell in cells)),) for r in rows)
+        )
 
-    def render_cash(self, value):
-        return money_text(value)
-
-    def render_position_ratio(self, value):
-        return percent_text(value)
+    # Names in pinyin order on PostgreSQL (阿强, 李四, 王五, 张三); SQLite keeps its own.
+    def order_name(self, queryset, is_descending):
+        name = F("name")
+        if connections[queryset.db].vendor == "postgresql":
+            name = Collate("name", PINYIN)
+        if is_descending:
+            return queryset.order_by(name.desc(), "-cust_no"), True
+        return queryset.order_by(name.asc(), "cust_no"), True
 
     # Empty figures and never-contacted customers go last in either direction; the customer
     # number breaks ties so that pages do not overlap.
@@ -105,6 +138,64 @@ class CustomerTable(tables.Table):
 
     def order_last_contact_at(self, queryset, is_descending):
         return _order_nulls_last(queryset, "last_contact_at", is_descending), True
+
+
+def _braces_doubled(html: str) -> str:
+    """`html` as literal text of a format string."""
+    return html.replace("{", "{{").replace("}", "}}")
+
+
+def _text(value) -> str:
+    return DASH if value is None or value == "" else value
+
+
+def _day(value) -> str:
+    return DASH if value is None else dateformat.format(value, "Y-m-d")
+
+
+def _local_day(value) -> str:
+    return DASH if value is None else dateformat.format(timezone.localtime(value), "Y-m-d")
+
+
+def _customer_number_link(customer) -> str:
+    url = reverse("customers:detail", kwargs={"cust_no": customer.cust_no})
+    return format_html('<a href="{}">{}</a>', url, customer.cust_no)
+
+
+# One cell of CustomerTable per column name: the record in, its text out (escaped by
+# body_html's format_html unless already safe HTML, as the link is).
+CUSTOMER_CELLS = {
+    "cust_no": _customer_number_link,
+    "name": lambda customer: _text(customer.name),
+    "cust_type": lambda customer: _text(customer.get_cust_type_display()),
+    "branch": lambda customer: _text(customer.branch.name),
+    "manager": lambda customer: _text(customer.manager.name if customer.manager else None),
+    "status": lambda customer: _text(customer.get_status_display()),
+    "risk_level": lambda customer: _text(customer.get_risk_level_display()),
+    "total_assets": lambda customer: money_text(customer.total_assets),
+    "cash": lambda customer: money_text(customer.cash),
+    "position_ratio": lambda customer: percent_text(customer.position_ratio),
+    "last_trade_date": lambda customer: _day(customer.last_trade_date),
+    "last_contact_at": lambda customer: _local_day(customer.last_contact_at),
+}
+
+
+def constant_columns(user) -> tuple[str, ...]:
+    """The columns of CustomerTable that show the same value on every row for `user`, from
+    the user's scope (crm/scoping.py) rather than from the rows: a branch manager's
+    customers are all of their branch; a broker's are all theirs, and of their own branch
+    unless one of them is served across branches (one indexed EXISTS tells)."""
+    reach = reach_of(user)
+    if reach.everything or reach.nothing:
+        return ()
+    if reach.branch_id:
+        return ("branch",)
+    constant = ("manager",) if not reach.team_id else ()
+    staff = staff_for_user(user)
+    elsewhere = scope_for_user(user, Customer.objects.exclude(branch_id=staff.branch_id))
+    if not elsewhere.exists():
+        constant = ("branch", *constant)
+    return constant
 
 
 def sort_of(table_class: type[tables.Table], value: str) -> str:
@@ -412,6 +503,7 @@ class ServiceRequestTable(tables.Table):
     )
     opened_at = tables.DateTimeColumn(format="Y-m-d H:i", attrs=NOWRAP)
     due_at = tables.Column(verbose_name=_("SLA due"), attrs=NOWRAP)
+    actions = tables.Column(verbose_name=_("Actions"), empty_values=(), orderable=False)
 
     class Meta:
         model = ServiceRequest
@@ -425,12 +517,40 @@ class ServiceRequestTable(tables.Table):
             "opened_at",
             "due_at",
         )
+        sequence = ("...", "actions")
+        # Each row is customers/_service_request_row.html, which the list's actions answer.
+        template_name = "customers/_service_request_table.html"
         attrs = {"class": "table service-requests"}
-        row_attrs = {"class": overdue_row}
+        row_attrs = {
+            "class": overdue_row,
+            "id": lambda record: f"service-request-{record.pk}",
+            "data-swap-refusal": "",
+        }
         empty_text = _("No service requests match these filters.")
+
+    def __init__(self, *args, filters: str = "", refusal=None, assign_form=None, **kwargs):
+        """`filters`: the list's query, which the actions carry back to it; `refusal`: the
+        refused move or assignment form of a row, `assign_form`: the row being given to
+        someone else (both for the one row an action answers with)."""
+        super().__init__(*args, **kwargs)
+        self.filters, self.refusal, self.assign_form = filters, refusal, assign_form
 
     def render_id(self, value):
         return f"#{value}"
+
+    def render_status(self, record):
+        return format_html(
+            '<span class="badge sr-{}">{}</span>', record.status, record.get_status_display()
+        )
+
+    def render_actions(self, record):
+        return service_request_actions_html(
+            record,
+            request=getattr(self, "request", None),
+            filters=self.filters,
+            refusal=self.refusal,
+            assign_form=self.assign_form,
+        )
 
     def render_customer(self, value):
         return customer_link(value)
@@ -441,3 +561,43 @@ class ServiceRequestTable(tables.Table):
     def render_due_at(self, value, record):
         text = dateformat.format(timezone.localtime(value), "Y-m-d H:i")
         return overdue_badge(text, overdue=record.overdue)
+
+
+def service_request_actions_html(
+    record: ServiceRequest, *, request, filters: str, refusal=None, assign_form=None
+) -> str:
+    """A row's actions in the service requests list: the workflow moves open to the user
+    (the same as the 360 panel's), giving the request to someone else, and why the last
+    action on this row was refused."""
+    # Imported here: the selectors import the forms, which import the filters, which import
+    # this module.
+    from .selectors.relationship import service_request_moves
+
+    user = request.user if request is not None else None
+    return render_to_string(
+        "customers/panels/service_request_actions.html",
+        {
+            "sr": record,
+            "moves": service_request_moves(record, user=user) if user else [],
+            "may_assign": user is not None
+            and record.status in OPEN_STATUSES
+            and may_give_work(user)
+            and may_act_for(user, record.assignee),
+            "filters": filters,
+            "refusal": refusal,
+            "assign_form": assign_form,
+        },
+        request,
+    )
+
+
+def service_request_row_html(
+    record: ServiceRequest, *, request, filters: str, refusal=None, assign_form=None
+) -> str:
+    """One row of the service requests list, as the list renders it: the answer of the
+    list's actions, which htmx swaps for the row."""
+    table = ServiceRequestTable([record], filters=filters, refusal=refusal, assign_form=assign_form)
+    table.request = request
+    return render_to_string(
+        "customers/_service_request_row.html", {"table": table, "row": table.rows[0]}, request
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("views/save/", lists.saved_view_save, name="saved-view-save"),
     path("views/<int:pk>/delete/", lists.saved_view_delete, name="saved-view-delete"),
     path("export.csv", lists.customer_export, name="export"),
+    path("managers/", lists.manager_search, name="manager-search"),
     # -- relationship: interactions, service requests, tasks --
     path("tasks/", relationship.TaskListView.as_view(), name="tasks"),
     path("tasks/<int:pk>/done/", relationship.task_done_view, name="task-done"),
@@ -24,6 +25,17 @@ urlpatterns = [
         "service-requests/<int:pk>/move/",
         relationship.service_request_move_view,
         name="service-request-move",
+    ),
+    # -- the service requests list's row actions: the answer is the row --
+    path(
+        "service-requests/<int:pk>/row-move/",
+        relationship.service_request_row_move_view,
+        name="service-request-row-move",
+    ),
+    path(
+        "service-requests/<int:pk>/assign/",
+        relationship.service_request_assign_view,
+        name="service-request-assign",
     ),
     path(
         "<cust_no:cust_no>/interactions/",
@@ -53,4 +65,9 @@ urlpatterns = [
     # -- customer 360: last, because a customer number may spell any other segment --
     path("<cust_no:cust_no>/", customer360.customer_detail, name="detail"),
     path("<cust_no:cust_no>/reveal/", customer360.customer_reveal, name="reveal"),
+    path(
+        "<cust_no:cust_no>/reveal-contacts/",
+        customer360.customer_reveal_contacts,
+        name="reveal-contacts",
+    ),
 ]

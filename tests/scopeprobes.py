@@ -18,6 +18,7 @@ from django.utils import timezone
 from analytics.selectors import dashboard_scope
 from analytics.services import metrics_compute_day, metrics_compute_month
 from crm.scoping import reach_of, scope_for_user
+from crm.services import audit_record
 from customers.filters import CustomerListFilter
 from customers.models import (
     CapitalAccount,
@@ -257,6 +258,10 @@ def _reveal(*, target, cast, requester) -> Hit:
     return Hit(f"/customers/{target.cust_no}/reveal/")
 
 
+def _reveal_contacts(*, target, cast, requester) -> Hit:
+    return Hit(f"/customers/{target.cust_no}/reveal-contacts/")
+
+
 def _contact_log(*, target, cast, requester) -> Hit:
     moment = timezone.localtime() - datetime.timedelta(hours=1)
     contact = {
@@ -282,6 +287,19 @@ def _request_move(*, target, cast, requester) -> Hit:
     return Hit(f"/customers/service-requests/{request.pk}/move/", {"to_status": "in_progress"})
 
 
+def _request_row_move(*, target, cast, requester) -> Hit:
+    request = _service_request(target, cast)
+    hit = f"/customers/service-requests/{request.pk}/row-move/"
+    return Hit(hit, {"to_status": "in_progress", "filters": "status=open"})
+
+
+def _request_assign(*, target, cast, requester) -> Hit:
+    """Giving the request to whoever has it: a permitted post that changes nothing."""
+    request = _service_request(target, cast)
+    hit = f"/customers/service-requests/{request.pk}/assign/"
+    return Hit(hit, {"assignee": target.manager_id, "filters": "status=open"})
+
+
 def _task_done(*, target, cast, requester) -> Hit:
     return Hit(f"/customers/tasks/{_task(target, target.manager).pk}/done/")
 
@@ -297,9 +315,11 @@ def _saved_view_delete(*, target, cast, requester) -> Hit:
 
 def _workbench(*, target, cast, requester) -> Hit:
     """A task about the customer on the requester's own workbench, an open request about it;
-    its assets put it on the "to call" list."""
+    its assets put it on the "to call" list; the requester opened its page once (recently
+    opened customers), as if before it left their scope."""
     _task(target, requester)
     _service_request(target, cast)
+    audit_record(actor=requester.user, action="customer.view", target=target)
     return Hit("/")
 
 
@@ -381,15 +401,23 @@ def _number_only(target: Customer) -> tuple[str, ...]:
 DECLARATIONS = {
     "login": Public("the login page"),
     "set_language": Public("the language switch the login page offers"),
+    "favicon": Public("the site's icon, a redirect to the static file"),
     "logout": OwnUser("ends the requester's own session"),
     "password_change": OwnUser("changes the requester's own password"),
     "password_change_done": OwnUser("says the requester's password was changed"),
     "customers:saved-view-save": OwnUser("saves a view owned by the requester"),
+    # Staff the requester's manager filter offers, never a customer.
+    "customers:manager-search": OwnUser("searches the staff of the requester's own filter"),
     "customers:detail": Probe(_customer_page),
     "customers:reveal": Probe(_reveal, answers_get=False, writes=True),
+    # The cast holds the reveal permission: scope alone decides (the serving staff's own
+    # reach is tests/customers/test_contact_reveal.py's).
+    "customers:reveal-contacts": Probe(_reveal_contacts, answers_get=False, writes=True),
     "customers:interaction-log": Probe(_contact_log, answers_get=False, writes=True),
     "customers:service-request-open": Probe(_request_open, answers_get=False, writes=True),
     "customers:service-request-move": Probe(_request_move, answers_get=False, writes=True),
+    "customers:service-request-row-move": Probe(_request_row_move, answers_get=False, writes=True),
+    "customers:service-request-assign": Probe(_request_assign),
     "customers:task-done": Probe(_task_done, answers_get=False, writes=True),
     "customers:task-cancel": Probe(_task_cancel, answers_get=False, writes=True),
     # Saved views are their owner's alone, whoever may see the customers they list.

@@ -11,13 +11,14 @@ from customers.charts import figure_html
 register = template.Library()
 
 
-@register.inclusion_tag("analytics/panels/contribution.html")
-def contribution_panel(customer):
+@register.inclusion_tag("analytics/panels/contribution.html", takes_context=True)
+def contribution_panel(context, customer):
     """The customer's contribution as of the latest loaded day (`customer` is already in
-    the user's scope)."""
+    the page's user's scope, whose reach decides whether the company rank shows too)."""
     figures = getattr(customer, "figures", None)
     as_of = figures.as_of if figures is not None else timezone.localdate()
-    context = contribution_for_customer(customer, today=as_of)
+    viewer = context.get("user")
+    context = contribution_for_customer(customer, today=as_of, viewer=viewer)
     months = context["months"]
     context["chart"] = figure_html(contribution_by_month_figure(months)) if months else ""
     return context

@@ -1,7 +1,9 @@
 """Deterministic generator of trading-counter end-of-day exports in the COUNTER_EXPORTS.md layout.
 
-Standard library only, so tests and benchmarks run it without Django. It only writes day
-folders; reading them into the CRM is the import's job.
+No Django, so tests and benchmarks run it bare. It only writes day folders; reading them into
+the CRM is the import's job. By default it writes every weekday with a book opened before the
+first day (the benchmarks' shape); the demo asks for the exchanges' calendar, accounts that
+open during the period and a few spoilt lines to correct (see generate_exports).
 """
 
 from __future__ import annotations
@@ -11,14 +13,24 @@ import hashlib
 import os
 import random
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
+from django.utils.translation import gettext
+
 # Default last business day. Fixed, so that the output never depends on the day it runs.
 ANCHOR_LAST_DAY = date(2026, 11, 20)
+# "weekdays": Monday to Friday. "exchange": the Shanghai and Shenzhen exchanges' days, closed
+# on every weekend (also on the make-up working days of the public holidays) and on the
+# weekdays of China's public holidays, as the `holidays` package publishes them.
+CALENDARS = ("weekdays", "exchange")
+# With openings: about one account opened a trading day per this many customers (at least one).
+CUSTOMERS_PER_OPENING = 1500
 
 # fmt: off
 _COLUMNS = {  # file: its columns, in the order written
@@ -152,22 +164,46 @@ def credit_code_check_char(first17: str) -> str:
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
-def business_days(start: date, count: int) -> list[date]:
-    """`count` consecutive weekdays from `start` on (the exchanges' holidays are ignored)."""
+@cache
+def exchange_holidays(year: int) -> frozenset[date]:
+    """The days of `year` on which the Shanghai Stock Exchange (and Shenzhen with it) is
+    closed besides weekends: public holidays and the weekdays taken off in their place."""
+    import holidays  # only the exchange calendar needs it; the benchmarks run without
+
+    return frozenset(holidays.financial_holidays("XSHG", years=year))
+
+
+def is_business_day(day: date, calendar: str = "weekdays") -> bool:
+    if day.weekday() >= 5:
+        return False
+    return calendar == "weekdays" or day not in exchange_holidays(day.year)
+
+
+def business_days(start: date, count: int, calendar: str = "weekdays") -> list[date]:
+    """`count` consecutive business days of `calendar` (see CALENDARS) from `start` on."""
+    if calendar not in CALENDARS:
+        raise ValueError(f"calendar must be one of {', '.join(CALENDARS)}, not {calendar!r}")
     days, day = [], start
     while len(days) < count:
-        if day.weekday() < 5:
+        if is_business_day(day, calendar):
             days.append(day)
         day += timedelta(days=1)
     return days
 
 
-def default_start_date(days: int) -> date:
+def previous_business_day(day: date, calendar: str = "weekdays") -> date:
+    day -= timedelta(days=1)
+    while not is_business_day(day, calendar):
+        day -= timedelta(days=1)
+    return day
+
+
+def default_start_date(days: int, calendar: str = "weekdays") -> date:
     """The first of `days` business days ending on ANCHOR_LAST_DAY."""
     day, left = ANCHOR_LAST_DAY, days - 1
     while left > 0:
         day -= timedelta(days=1)
-        left -= day.weekday() < 5
+        left -= is_business_day(day, calendar)
     return day
 
 
@@ -180,30 +216,88 @@ def generate_exports(
     start_date: date | None = None,
     trades_per_day: int | None = None,
     progress: Callable[[str], None] | None = None,
+    calendar: str = "weekdays",
+    openings: bool = False,
+    planted_rejects: bool = False,
 ) -> list[Path]:
     """Write `days` business-day folders `out_dir/YYYYMMDD/` and return them in date order.
 
     Same arguments, same bytes. `trades_per_day` scales trading to about that many trades.
+    `calendar` names the business days (CALENDARS). With `openings`, some customers open
+    their accounts on the exported days instead of before them (about one a day per
+    CUSTOMERS_PER_OPENING customers, every branch in turn), so no week lacks new accounts.
+    With `planted_rejects`, the last day has a few lines spoilt as counters and hand edits
+    spoil them (see PLANTED_REJECTS): the import rejects them, with reasons, to be corrected.
     """
     if customers < 1 or days < 1:
         raise ValueError("customers and days must be at least 1")
-    dates = business_days(start_date or default_start_date(days), days)
-    world = _World(seed=seed, customers=customers, start=dates[0])
-    folders = []
+    dates = business_days(start_date or default_start_date(days, calendar), days, calendar)
+    world = _World(
+        seed=seed, customers=customers, start=dates[0], opening_days=dates if openings else ()
+    )
+    folders, previous = [], previous_business_day(dates[0], calendar)
     for day in dates:
         folder = Path(out_dir) / f"{day:%Y%m%d}"
         folder.mkdir(parents=True, exist_ok=True)
         # A manifest left by an earlier run would declare a half-rewritten folder complete.
         (folder / "manifest.csv").unlink(missing_ok=True)
-        rows = world.write_day(folder, day, trades_per_day)
+        rows = world.write_day(folder, day, trades_per_day, previous)
+        if planted_rejects and day == dates[-1]:
+            _plant_rejects(folder)
         _write_manifest(folder, rows)
         folders.append(folder)
+        previous = day
         if progress:
             progress(
-                f"{day:%Y%m%d}: {rows['trades.csv']} trades, {rows['cash_flows.csv']} "
-                f"cash flows, {rows['positions.csv']} positions"
+                gettext("%(day)s: %(trades)s trades, %(flows)s cash flows, %(positions)s positions")
+                % {
+                    "day": f"{day:%Y%m%d}",
+                    "trades": rows["trades.csv"],
+                    "flows": rows["cash_flows.csv"],
+                    "positions": rows["positions.csv"],
+                }
             )
     return folders
+
+
+def _o_for_zero(value: str) -> str | None:
+    return value[0] + value[1:].replace("0", "O", 1) if "0" in value[1:] else None
+
+
+# (file, column, the spoilt value of a row's value or None when the row cannot show it): what
+# the import of a day that `planted_rejects` spoils must reject, each with its reason.
+PLANTED_REJECTS: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
+    ("trades.csv", "fund_account", _o_for_zero),  # a letter O typed for a zero: unknown account
+    ("trades.csv", "trade_date", lambda v: f"{date.fromisoformat(v):%d/%m/%Y}"),  # not a date
+    # A spreadsheet's thousands separator: not a number.
+    ("cash_flows.csv", "amount", lambda v: f"{Decimal(v):,}" if abs(Decimal(v)) >= 1000 else None),
+    # A spreadsheet that dropped a code's leading zeros: a security code in the wrong format.
+    ("positions.csv", "sec_code", lambda v: v.lstrip("0") if v.startswith("00") else None),
+    # A mobile number typed with spaces: the wrong format.
+    ("customers.csv", "mobile", lambda v: f"{v[:3]} {v[3:7]} {v[7:]}" if len(v) == 11 else None),
+)
+
+
+def _plant_rejects(folder: Path) -> None:
+    """Spoil one line per PLANTED_REJECTS entry, each on its own line a third into its file;
+    the row counts stay as they are."""
+    for name in dict.fromkeys(name for name, _, _ in PLANTED_REJECTS):
+        path = folder / name
+        with path.open(encoding="utf-8", newline="") as fh:
+            header, *rows = list(csv.reader(fh))
+        used: set[int] = set()
+        for file, column, spoil in PLANTED_REJECTS:
+            if file != name:
+                continue
+            at = header.index(column)
+            for k in range(len(rows) // 3, len(rows)):
+                spoilt = None if k in used else spoil(rows[k][at])
+                if spoilt is not None:
+                    rows[k][at] = spoilt
+                    used.add(k)
+                    break
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows([header, *rows])
 
 
 def _write_manifest(folder: Path, rows: dict[str, int]) -> None:
@@ -307,9 +401,9 @@ class _Picker:
 
 class _Customer:
     # fmt: off
-    __slots__ = ("activity", "bj", "branch", "cash", "credit", "cust_no", "fund_account", "idx",
-                 "inst", "manager", "open_ord", "positions", "rate", "risk", "risk_on", "status",
-                 "wealth")
+    __slots__ = ("activity", "bj", "branch", "cash", "credit", "cust_no", "deposit",
+                 "fund_account", "idx", "inst", "manager", "open_ord", "positions", "rate", "risk",
+                 "risk_on", "status", "wealth")
     # fmt: on
 
 
@@ -323,12 +417,13 @@ class _Credit:
 class _Day:
     """Per-day constants and the serial counters of trades and cash flows."""
 
-    def __init__(self, day: date, scale: float, dividends: dict[int, int]) -> None:
+    def __init__(self, day: date, scale: float, dividends: dict[int, int], previous: date) -> None:
         self.iso, self.ymd = day.isoformat(), f"{day:%Y%m%d}"
         self.scale, self.dividends = scale, dividends
-        # Banks settle current-account interest on the 20th of each quarter's last month.
-        yesterday = day.day - (3 if day.weekday() == 0 else 1)
-        self.quarter_end = day.month % 3 == 0 and day.day >= 21 and yesterday < 21
+        # Banks settle current-account interest on the 20th of each quarter's last month: it
+        # reaches the first business day after it.
+        after_20th = previous.month != day.month or previous.day < 21
+        self.quarter_end = day.month % 3 == 0 and day.day >= 21 and after_20th
         self.trades = self.flows = 0
 
 
@@ -338,7 +433,9 @@ class _World:
     Positions are dicts {security index: [quantity, total cost in fen]} per account.
     """
 
-    def __init__(self, *, seed: int, customers: int, start: date) -> None:
+    def __init__(
+        self, *, seed: int, customers: int, start: date, opening_days: list[date] | tuple = ()
+    ) -> None:
         self.seed = seed
         setup = random.Random(f"{seed}/setup")
         self.market = random.Random(f"{seed}/market")  # same market whatever the customer count
@@ -350,6 +447,12 @@ class _World:
         self.stock_pick = _Picker(self.secs, lambda s: s.market != "BJ" and s.kind == "stock")
         self._build_branches(setup, customers)
         self.customers = [self._build_customer(setup, i) for i in range(customers)]
+        # Customers not yet opened on the day written are left out of every file of it;
+        # `pending` holds them in opening order, `live` the others.
+        self.pending = self._open_during(opening_days) if opening_days else []
+        self.live = self.customers
+        if self.pending:
+            self.live = [c for c in self.customers if c.open_ord < self.start_ord]
         self.credits = []
         for c in self.customers:
             if c.credit:
@@ -431,6 +534,38 @@ class _World:
                 serving.append(staff_code)
         return serving
 
+    def _open_during(self, days: list[date]) -> list[_Customer]:
+        """Turn the newest customers of each branch into accounts opened on `days` (every
+        branch in turn, about len(customers) / CUSTOMERS_PER_OPENING a day); returns them
+        in opening order. They come with cash to deposit and nothing else yet."""
+        rng = random.Random(f"{self.seed}/openings")
+        base = max(1, len(self.customers) // CUSTOMERS_PER_OPENING)
+        plan = [day for day in days for _ in range(base + (rng.random() < 0.5))]
+        most = len(self.customers) // 5  # a small book still has mostly older customers,
+        if len(plan) > most:  # its openings thinned evenly over the period
+            plan = [plan[k * len(plan) // most] for k in range(most)]
+        branches = len(self.branches)
+        need = Counter(k % branches for k in range(len(plan)))
+        newest: dict[int, list[_Customer]] = {b: [] for b in need}
+        for c in reversed(self.customers[10:]):  # the first ten show every status
+            queue = newest.get(c.branch)
+            if queue is not None and len(queue) < need[c.branch]:
+                queue.append(c)
+        opened = []
+        for k, day in enumerate(plan):
+            queue = newest[k % branches]
+            if not queue:
+                continue  # the branch has fewer customers than openings
+            c = queue.pop()  # the lowest customer number opens first
+            c.open_ord = c.risk_on = day.toordinal()
+            c.status, c.positions, c.credit, c.bj = 0, {}, None, False
+            median = 2_000_000 if c.inst else 30_000
+            c.wealth = int(min(rng.lognormvariate(0, 1.2) * median, 5e7) * YUAN)
+            c.deposit, c.cash = c.wealth, 0  # 银证转入 on the opening day
+            c.activity = _activity(c)
+            opened.append(c)
+        return opened
+
     def _build_customer(self, rng: random.Random, i: int) -> _Customer:
         c = _Customer()
         c.idx, c.branch = i, _draw(self.branch_cum, rng.random)
@@ -456,12 +591,9 @@ class _World:
             c.rate = 150
         else:
             c.rate = rng.choice((150, 180) if c.wealth > 1_000_000 * YUAN else (200, 250, 300))
-        c.activity = 0.0
-        if c.status == 0:
-            c.activity = min(4.0, max(0.01, 0.08 * (c.wealth / (50_000 * YUAN)) ** 0.35))
-            c.activity *= 2 if c.inst else 1
+        c.activity = _activity(c)
         c.bj = c.wealth >= BJ_THRESHOLD and rng.random() < 0.5
-        c.positions, c.cash = {}, c.wealth
+        c.positions, c.cash, c.deposit = {}, c.wealth, 0
         if c.status in (0, 1, 2) and rng.random() < 0.75:
             picker = self.any_pick if c.bj else self.main_pick
             budget = int(c.wealth * rng.uniform(0.3, 0.9))
@@ -515,20 +647,27 @@ class _World:
 
     # -- one business day -------------------------------------------------------------------
 
-    def write_day(self, folder: Path, day: date, trades_per_day: int | None) -> dict[str, int]:
-        """Writes the 12 data files of a day and returns their data row counts."""
+    def write_day(
+        self, folder: Path, day: date, trades_per_day: int | None, previous: date
+    ) -> dict[str, int]:
+        """Writes the 12 data files of a day (`previous` is the business day before it) and
+        returns their data row counts."""
         dividends = self._move_market()
         scale = 1.0
         if trades_per_day is not None and self.total_activity:
             scale = trades_per_day / self.total_activity
-        ctx = _Day(day, scale, dividends)
+        ctx = _Day(day, scale, dividends, previous)
+        today = day.toordinal()
+        if self.pending and self.pending[0].open_ord <= today:  # accounts open today
+            self.pending = [c for c in self.pending if c.open_ord > today]
+            self.live = [c for c in self.customers if c.open_ord <= today]
         sheets = {name: _Sheet(folder / name) for name in DATA_FILES}
         try:
             self._write_static(sheets)
             self._write_customers(sheets["customers.csv"], day)
-            for c in self.customers:
+            for c in self.live:
                 self._customer_day(c, ctx, sheets)
-            gap = 3 if day.weekday() == 0 else 1  # margin interest runs over the weekend too
+            gap = (day - previous).days  # margin interest runs over weekends and holidays too
             for cr in self.credits:
                 self._credit_day(cr, gap, sheets)
         finally:
@@ -556,7 +695,7 @@ class _World:
             sheets["securities.csv"].write((s.market, s.code, s.name, s.kind, s.industry))
             sheets["quotes.csv"].write((s.market, s.code, s.text(s.price)))
         accounts, holders = sheets["capital_accounts.csv"], sheets["shareholder_accounts.csv"]
-        for c in self.customers:
+        for c in self.live:
             opened = _iso(c.open_ord)
             accounts.write((c.fund_account, c.cust_no, "normal", "CNY", opened, c.status))
             holders.write((_holder("B" if c.inst else "A", c.idx), c.fund_account, "SH", opened))
@@ -571,7 +710,7 @@ class _World:
 
     def _write_customers(self, sheet: _Sheet, day: date) -> None:
         rnd, today = self.activity.random, day.toordinal()
-        for c in self.customers:
+        for c in self.live:
             if c.status == 0 and rnd() < 0.002:  # a few retake the risk questionnaire each day
                 c.risk_on, c.risk = today, min(5, max(1, c.risk + int(rnd() * 3) - 1))
             sheet.write(self._customer_row(c))
@@ -628,6 +767,8 @@ class _World:
         bank_in = 0
         if c.status == 0 and rnd() < 0.02:
             bank_in = max(1000 * YUAN, int(c.wealth * rnd() * 0.3) // (100 * YUAN) * (100 * YUAN))
+        if c.deposit:  # the first deposit of an account opened today
+            bank_in, c.deposit = bank_in + c.deposit, 0
         cash, net_total, bought = c.cash + bank_in, 0, {}
         for _ in range(count):
             side, s, qty, price = self._order(c, bought)
@@ -737,6 +878,14 @@ class _World:
             (cr.fund_account, "CNY", _yuan(cr.cash), _yuan(cr.cash), "0.00")
         )
         self._write_positions(sheets, cr.fund_account, cr.positions, {}, False)
+
+
+def _activity(c: _Customer) -> float:
+    """Expected trades a day: only normal accounts trade, big ones (and institutions) more."""
+    if c.status != 0:
+        return 0.0
+    activity = min(4.0, max(0.01, 0.08 * (c.wealth / (50_000 * YUAN)) ** 0.35))
+    return activity * (2 if c.inst else 1)
 
 
 def _fees(amount: int, rate_ppm: int, side: str, stock: bool) -> tuple[int, int, int, int, int]:

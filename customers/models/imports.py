@@ -4,7 +4,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 COUNTER_FILES = (
@@ -54,6 +54,19 @@ DELIMITER_CHARACTERS = {
 }
 # Characters a delimiter cannot be: CSV's quote, line breaks, and what separates numbers.
 NOT_A_DELIMITER = frozenset('"\r\n.-0123456789')
+
+
+# The descriptions the data migrations ship (0004 and 0005), as stored, with their English
+# source text: shown in the reader's language until an administrator rewrites them.
+SHIPPED_DESCRIPTIONS = {
+    "The canonical layout: UTF-8, comma, YYYY-MM-DD, canonical headers": gettext_noop(
+        "The canonical layout: UTF-8, comma, YYYY-MM-DD, canonical headers"
+    ),
+    "示例：GBK 编码、中文表头、柜台自有代码、YYYYMMDD 日期、千位分隔符": gettext_noop(
+        "Example: GBK encoding, Chinese headers, the counter's own codes, YYYYMMDD dates,"
+        " thousands separators"
+    ),
+}
 
 
 class ImportProfile(models.Model):
@@ -137,6 +150,12 @@ class ImportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def description_shown(self) -> str:
+        """The description in the reader's language when it is the one the CRM shipped."""
+        source = SHIPPED_DESCRIPTIONS.get(self.description)
+        return gettext(source) if source else self.description
 
     @property
     def delimiter_character(self) -> str:

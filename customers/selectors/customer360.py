@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Max, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from customers.models import (
     CapitalAccount,
@@ -19,6 +21,7 @@ from customers.models import (
     CashFlowType,
     Customer,
     CustomerFigures,
+    CustomerType,
     DailyBalance,
     DailyCredit,
     DailyPosition,
@@ -64,6 +67,69 @@ def risk_assessment(customer: Customer, *, today: datetime.date | None = None) -
         expires_on,
         expired=expires_on < today,
         expiring_soon=today <= expires_on <= today + datetime.timedelta(days=30),
+    )
+
+
+# The counter's codes for what the header shows of a customer's profile
+# (shared/COUNTER_EXPORTS.md, customers.csv); the fields store the codes without choices.
+class Gender(models.TextChoices):
+    MALE = "M", pgettext_lazy("gender", "Male")
+    FEMALE = "F", pgettext_lazy("gender", "Female")
+
+
+class InvestHorizon(models.TextChoices):
+    SHORT = "short", pgettext_lazy("investment horizon", "Short term")
+    MEDIUM = "medium", pgettext_lazy("investment horizon", "Medium term")
+    LONG = "long", pgettext_lazy("investment horizon", "Long term")
+
+
+class InvestVariety(models.TextChoices):
+    EQUITY = "equity", pgettext_lazy("investment variety", "Equities")
+    FIXED_INCOME = "fixed_income", pgettext_lazy("investment variety", "Fixed income")
+    FUND = "fund", pgettext_lazy("investment variety", "Funds")
+    DERIVATIVE = "derivative", pgettext_lazy("investment variety", "Derivatives")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the header shows of the customer's profile, as labels; None is not recorded.
+    Gender and age are a person's: an institution has neither (`individual` is False)."""
+
+    individual: bool
+    gender: str | None
+    age: int | None
+    occupation: str | None
+    invest_horizon: str | None
+    invest_varieties: list[str]
+
+
+def _label(choices: type[models.TextChoices], code: str) -> str | None:
+    """The label of a code; a code the CRM does not know yet is shown as the counter sent it."""
+    if not code:
+        return None
+    return str(choices(code).label) if code in choices.values else code
+
+
+def age_on(birth_date: datetime.date | None, day: datetime.date) -> int | None:
+    """Full years on `day`; someone born on 29 February turns a year older on 1 March."""
+    if birth_date is None or birth_date > day:
+        return None
+    birthday_to_come = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - birthday_to_come
+
+
+def customer_profile(customer: Customer, *, today: datetime.date | None = None) -> Profile:
+    """Gender, age (as of today), occupation, investment horizon and varieties: stored from
+    the counter's customers.csv, read from the customer row (no query)."""
+    today = today or timezone.localdate()
+    varieties = [code.strip() for code in customer.invest_varieties.split(";") if code.strip()]
+    return Profile(
+        individual=customer.cust_type != CustomerType.INSTITUTION,
+        gender=_label(Gender, customer.gender),
+        age=age_on(customer.birth_date, today),
+        occupation=customer.occupation or None,
+        invest_horizon=_label(InvestHorizon, customer.invest_horizon),
+        invest_varieties=[_label(InvestVariety, code) for code in varieties],
     )
 
 

@@ -22,7 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.scoping import scope_for_user
+from crm.models import Staff
+from crm.scoping import reach_of, scope_for_user
 from crm.selectors import staff_for_user
 from customers.forms import InteractionForm, ServiceRequestForm, ServiceRequestMoveForm
 from customers.models import (
@@ -161,20 +162,31 @@ def service_requests_panel(
         form = ServiceRequestForm(customer=customer, initial={"assignee": staff})
     rows = []
     for request in service_requests_for_customer(customer):
-        movable = may_act_for(user, request.assignee)
-        moves = [
-            {
-                "status": target.value,
-                "label": MOVE_LABELS.get((request.status, target), MOVE_DEFAULT_LABELS.get(target)),
-                "needs_resolution": target == ServiceRequestStatus.RESOLVED,
-            }
-            for target in (SERVICE_REQUEST_FLOW.get(request.status, ()) if movable else ())
-        ]
         refused = move_form is not None and move_form.service_request.pk == request.pk
         rows.append(
-            {"request": request, "moves": moves, "move_form": move_form if refused else None}
+            {
+                "request": request,
+                "moves": service_request_moves(request, user=user),
+                "move_form": move_form if refused else None,
+            }
         )
     return {"customer": customer, "rows": rows, "form": form}
+
+
+def service_request_moves(request: ServiceRequest, *, user) -> list[dict]:
+    """The workflow moves open to `request` and to `user`, [{status, label, needs_resolution}]:
+    none on a request the user may not move (customers/permissions.py). Reads no rows when
+    the request's assignee came with it; the 360 panel and the requests list show these."""
+    if not may_act_for(user, request.assignee):
+        return []
+    return [
+        {
+            "status": target.value,
+            "label": MOVE_LABELS.get((request.status, target), MOVE_DEFAULT_LABELS.get(target)),
+            "needs_resolution": target == ServiceRequestStatus.RESOLVED,
+        }
+        for target in SERVICE_REQUEST_FLOW.get(request.status, ())
+    ]
 
 
 def tasks_panel(customer: Customer, *, oob: bool = False) -> dict:
@@ -186,19 +198,37 @@ def tasks_panel(customer: Customer, *, oob: bool = False) -> dict:
 # -- one user's lists (scoped) ----------------------------------------------------------------
 
 
-def tasks_for_user(user, *, status: str | None = TaskStatus.OPEN) -> QuerySet:
-    """The user's own tasks (assigned to their staff record) about customers in their scope,
-    with customer, an `overdue` flag and `request_status` (see _task_request_status);
-    `status=None` for every status."""
+def task_team_for_user(user) -> int | None:
+    """The team whose tasks the user's task list shows: a team lead's (the team crm.scoping
+    gives them), else None, and the list shows the user's own tasks."""
+    return reach_of(user).team_id
+
+
+def task_assignees_for_user(user) -> QuerySet:
+    """The staff the user's task list may be narrowed to: a team lead's team, by name."""
+    team = task_team_for_user(user)
+    return Staff.objects.filter(team_id=team).order_by("name") if team else Staff.objects.none()
+
+
+def tasks_for_user(
+    user, *, status: str | None = TaskStatus.OPEN, of_team: bool = False
+) -> QuerySet:
+    """The user's own tasks (assigned to their staff record) or, `of_team` (the task list),
+    for a team lead those of every member of their team, about customers in their scope;
+    with customer, assignee, an `overdue` flag and `request_status` (see
+    _task_request_status); `status=None` for every status."""
     staff = staff_for_user(user)
     if staff is None or not staff.is_active:
         return Task.objects.none()
-    tasks = Task.objects.filter(assignee=staff)
+    team = task_team_for_user(user) if of_team else None
+    tasks = (
+        Task.objects.filter(assignee__team_id=team) if team else Task.objects.filter(assignee=staff)
+    )
     if status:
         tasks = tasks.filter(status=status)
     return scope_for_user(
         user,
-        tasks.select_related("customer")
+        tasks.select_related("customer", "assignee")
         .annotate(overdue=_task_overdue(), request_status=_task_request_status())
         .order_by("due_on", "id"),
     )
@@ -240,7 +270,14 @@ def service_request_get_for_user(user, *, pk: int) -> ServiceRequest:
 
 
 class TaskFilter(django_filters.FilterSet):
-    """My tasks: open ones unless another status (or any) is asked for."""
+    """My tasks: open ones unless another status (or any) is asked for; a team lead's, of
+    one member of the team if asked (the filter is there for team leads only)."""
+
+    assignee = django_filters.ModelChoiceFilter(
+        label=_("Assignee"),
+        queryset=lambda request: task_assignees_for_user(request.user),
+        empty_label=_("Anyone in the team"),
+    )
 
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=TaskStatus.choices, empty_label=_("Any")
@@ -255,7 +292,7 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = ["status", "kind", "due_on"]
+        fields = ["assignee", "status", "kind", "due_on"]
 
     def __init__(self, data=None, *args, **kwargs):
         # FilterView passes no data at all for a bare URL: that, too, means open tasks.
@@ -263,6 +300,8 @@ class TaskFilter(django_filters.FilterSet):
         if "status" not in data:
             data["status"] = TaskStatus.OPEN
         super().__init__(data, *args, **kwargs)
+        if self.request is None or task_team_for_user(self.request.user) is None:
+            del self.filters["assignee"]
 
 
 class ServiceRequestFilter(django_filters.FilterSet):

@@ -236,9 +236,19 @@ def _load_day(run: ImportRun, folder: Path, profile: ImportProfile, *, say) -> N
             total=len(files),
         )
         outcome = _load_one(run, spec, path, profile, replace_snapshot=True, late=run.late)
+        loaded = (
+            gettext("%(file)s: %(loaded)s loaded, %(rejected)s rejected in %(seconds)ss (one pass)")
+            if outcome.direct
+            else gettext("%(file)s: %(loaded)s loaded, %(rejected)s rejected in %(seconds)ss")
+        )
         say(
-            f"{path.name}: {outcome.rows_loaded} loaded, {outcome.rows_rejected} "
-            f"rejected in {outcome.seconds:.1f}s" + (" (one pass)" if outcome.direct else ""),
+            loaded
+            % {
+                "file": path.name,
+                "loaded": outcome.rows_loaded,
+                "rejected": outcome.rows_rejected,
+                "seconds": f"{outcome.seconds:.1f}",
+            },
             done=number,
             total=len(files),
         )
@@ -500,7 +510,9 @@ def _finish(
     run.save()
     liveness_release(run.worker)
     cache.delete(progress_key(run.pk))
-    say(f"{run.business_date}: {run.get_status_display()}" + (f" — {error}" if error else ""))
+    # In the language of the one reading along (a command's --language): error_text, not error.
+    text = run.error_text
+    say(f"{run.business_date}: {run.get_status_display()}" + (f" — {text}" if text else ""))
     return run
 
 

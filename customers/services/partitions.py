@@ -6,6 +6,7 @@ from itertools import groupby
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crm.locks import nightly_lock_acquire
 from customers.etl.partitions import (
@@ -38,7 +39,8 @@ def fact_partitions_merge(*, today: datetime.date | None = None) -> list[str]:
                 names = [name for name, _ in group]
                 rows = merge_month(cursor, table, month)
                 said.append(
-                    f"{table}: {len(names)} day partition(s) of {month:%Y-%m} merged, {rows} rows"
+                    gettext("%(table)s: %(days)s day partitions of %(month)s merged, %(rows)s rows")
+                    % {"table": table, "days": len(names), "month": f"{month:%Y-%m}", "rows": rows}
                 )
         if finished:
             # The nightly import refreshes only the day's partition; the whole table's

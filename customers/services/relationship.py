@@ -209,6 +209,57 @@ def service_request_move(
     return request
 
 
+@transaction.atomic
+def service_request_assign(*, request: ServiceRequest, assignee: Staff, by) -> ServiceRequest:
+    """Give an open request, and its open task, to another member of staff. Only those who
+    may act for the request's assignee may, and only to someone they may act for; whether
+    the new assignee can see the customer is the form's to check (ServiceRequestAssignForm).
+    Giving it to whoever has it already changes nothing (a double click)."""
+    service_request_assign_check(request=request, by=by)
+    if not may_act_for(by, assignee):
+        raise ValidationError(
+            _("You cannot give work to %(assignee)s.") % {"assignee": assignee.name}
+        )
+    # As the database has it now, locked: a move or another assignment may have come first.
+    status, assignee_id = (
+        ServiceRequest.objects.select_for_update()
+        .values_list("status", "assignee_id")
+        .get(pk=request.pk)
+    )
+    request.status = status
+    if status not in OPEN_STATUSES:
+        raise ValidationError(_("Only an open request can be given to someone else."))
+    if assignee_id == assignee.pk:
+        request.assignee = assignee
+        return request
+    previous = Staff.objects.get(pk=assignee_id)
+    request.assignee = assignee
+    request.save(update_fields=["assignee"])
+    Task.objects.filter(
+        customer_id=request.customer_id,
+        kind=TaskKind.SERVICE_REQUEST,
+        source=_task_source(request),
+        status=TaskStatus.OPEN,
+    ).update(assignee=assignee)
+    audit_record(
+        actor=by,
+        action="service_request.assign",
+        target=request,
+        details={"from": previous.staff_code, "to": assignee.staff_code},
+    )
+    return request
+
+
+def service_request_assign_check(*, request: ServiceRequest, by) -> None:
+    """PermissionDenied unless `by` may give `request` to someone else (may act for its
+    assignee): service_request_assign's first check, and the one of the form that offers it."""
+    if not may_act_for(by, request.assignee):
+        raise PermissionDenied(
+            _("Only %(assignee)s or those they report to may reassign this request.")
+            % {"assignee": request.assignee.name}
+        )
+
+
 def _task_source(request: ServiceRequest) -> str:
     return f"{REQUEST_TASK_SOURCE}{request.pk}"
 

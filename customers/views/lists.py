@@ -9,40 +9,68 @@ from itertools import chain
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.csvsafe import csv_chunks
-from crm.pagination import PER_PAGE, pagination
+from crm.pagination import PER_PAGE, table_paginate
 from crm.pii import REVEAL_PERMISSION, personal_data
 from crm.services import audit_record
-from customers.filters import CustomerListFilter, filter_params, filter_query
+from customers.filters import (
+    CustomerListFilter,
+    StaffSearchFilter,
+    filter_params,
+    filter_query,
+)
 from customers.forms import SavedViewForm
-from customers.selectors.lists import customer_list_for_user
+from customers.selectors.lists import customer_list_for_user, managers_for_user
 from customers.services import lists as list_services
-from customers.tables import CustomerTable, money_plain, sort_of
+from customers.tables import CustomerTable, constant_columns, money_plain, sort_of
 
 EXPORT_MAX_ROWS = 100_000
 EXPORT_CHUNK = 2000
 LINES_PER_WRITE = 500  # a few dozen kilobytes per write, not one write per customer
+MANAGERS_FOUND = 20  # staff the manager picker lists for what was typed
 
 
 class CustomerListView(SingleTableMixin, FilterView):
     table_class = CustomerTable
     filterset_class = CustomerListFilter
     template_name = "customers/customer_list.html"
-    # No COUNT(*) over a million customers on every page view: the page says "more than".
-    table_pagination = pagination(per_page=PER_PAGE)
 
     def get_queryset(self):
         return customer_list_for_user(self.request.user)
+
+    @cached_property
+    def constant(self) -> tuple[str, ...]:
+        """The columns (and filters) that are the same on every row for this user."""
+        return constant_columns(self.request.user)
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "exclude": self.constant}
+
+    def get_table(self, **kwargs):
+        """Sorted as the query asks; paged by crm.pagination.table_paginate, which counts up
+        to COUNT_MAX rows (no COUNT(*) over a million customers) and says when the page
+        asked for does not exist."""
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        RequestConfig(self.request, paginate=False).configure(table)
+        self.page_problem = table_paginate(table, self.request, per_page=PER_PAGE)
+        return table
 
     def get(self, request, *args, **kwargs):
         """The top bar's quick search (`open=1`) opens the 360 page when exactly one customer
@@ -58,17 +86,27 @@ class CustomerListView(SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        return {**kwargs, "may_reveal": lambda: self.request.user.has_perm(REVEAL_PERMISSION)}
+        return {
+            **kwargs,
+            "may_reveal": lambda: self.request.user.has_perm(REVEAL_PERMISSION),
+            "constant": self.constant,
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         _pii_search_audit(self.request, self.filterset)
         query = filter_query(self.request.GET)
+        problem = self.page_problem
         context.update(
             query=query,
             export_url=_with_query(reverse("customers:export"), query),
             page_info=_page_info(context["table"]),
+            page_problem=problem,
+            # A page past the end shows no rows, not even "no customers match".
+            table_shown=hasattr(context["table"], "page"),
+            page_problem_url=_page_url(self.request, problem.page) if problem else None,
             save_form=SavedViewForm(initial={"query": query}),
+            filter_layout=self.filterset.field_groups(),
         )
         return context
 
@@ -88,12 +126,50 @@ def _with_query(url: str, query: str) -> str:
 
 
 def _page_info(table) -> dict | None:
-    """Rows shown and whether more follow: LazyPaginator never counts the whole list."""
+    """Rows shown and of how many: the exact number up to COUNT_MAX, "more than" beyond."""
     page = getattr(table, "page", None)
     if page is None or not page.object_list:
         return None
-    start = (page.number - 1) * table.paginator.per_page + 1
-    return {"start": start, "end": start + len(page.object_list) - 1, "more": page.has_next()}
+    paginator = table.paginator
+    start = (page.number - 1) * paginator.per_page + 1
+    end = start + len(page.object_list) - 1
+    # Past the counted rows, the last page still knows where the list ends.
+    last = None if page.has_next() else end
+    total = paginator.count if paginator.exact else last
+    return {
+        "start": start,
+        "end": end,
+        "total": None if total is None else f"{total:,}",
+        "limit": f"{paginator.count_max:,}",
+    }
+
+
+def _page_url(request, number: int) -> str:
+    """The list as it is, on page `number`."""
+    query = request.GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
+
+
+@require_GET
+def manager_search(request):
+    """The manager picker's search (static/js/list-filters.js): the staff the list's manager
+    filter offers the user, by staff code or name, as JSON; the picked one filters by id."""
+    found = StaffSearchFilter(
+        request.GET, queryset=managers_for_user(request.user), request=request
+    )
+    if not found.is_valid():
+        return JsonResponse({"error": gettext("Enter a staff code or a name.")}, status=400)
+    staff = list(found.qs.select_related("branch").order_by("staff_code")[: MANAGERS_FOUND + 1])
+    return JsonResponse(
+        {
+            "results": [
+                {"id": member.pk, "label": str(member), "branch": str(member.branch)}
+                for member in staff[:MANAGERS_FOUND]
+            ],
+            "more": len(staff) > MANAGERS_FOUND,
+        }
+    )
 
 
 # -- saved views --------------------------------------------------------------------------------

@@ -231,8 +231,8 @@ def test_compute_metrics_without_arguments_catches_every_stale_day(tmp_path):
     rows["trades"][1][5] = "X"  # C002's trade of Monday is rejected
     monday = load(tmp_path, MARCH_9, rows)
     out = io.StringIO()
-    call_command("compute_metrics", stdout=out)
-    assert "Computed 2 business day(s)" in out.getvalue()
+    call_command("compute_metrics", stdout=out, language="en")
+    assert "Computed 2 business days" in out.getvalue()
     assert day_of("C002", MARCH_9).commission == Decimal("0.00")
     # Friday is re-delivered with another commission; Monday's reject is corrected.
     redelivered = base_day(MARCH_6.isoformat())
@@ -240,8 +240,8 @@ def test_compute_metrics_without_arguments_catches_every_stale_day(tmp_path):
     load(tmp_path / "again", MARCH_6, redelivered)
     correct(tmp_path, monday, wrong=",X,", right=",S,")
     out = io.StringIO()
-    call_command("compute_metrics", stdout=out)
-    assert "Computed 2 business day(s)" in out.getvalue()
+    call_command("compute_metrics", stdout=out, language="en")
+    assert "Computed 2 business days" in out.getvalue()
     assert day_of("C001").commission == Decimal("47.50")
     assert day_of("C002", MARCH_9).commission == Decimal("5.00")
     assert month_of("C001", MARCH_6.replace(day=1)).commission == Decimal("85.00")
@@ -250,8 +250,8 @@ def test_compute_metrics_without_arguments_catches_every_stale_day(tmp_path):
         status__in=LOADED_STATUSES, metrics_at__isnull=True
     ).exists()
     out = io.StringIO()
-    call_command("compute_metrics", stdout=out)
-    assert "Computed 0 business day(s)" in out.getvalue()
+    call_command("compute_metrics", stdout=out, language="en")
+    assert "Computed 0 business days" in out.getvalue()
 
 
 def test_compute_metrics_also_catches_a_day_loaded_without_metrics(tmp_path):

@@ -70,9 +70,9 @@ def test_it_shows_head_office_the_company_with_a_drill_down_by_branch(client, me
     assert series[0]["contribution"] == Decimal("45.92")
 
 
-def test_it_refuses_brokers_and_team_leads(client, metrics):
+def test_it_refuses_brokers_and_customer_managers(client, metrics):
     assert dashboard(client, metrics.broker.user).status_code == 403
-    assert dashboard(client, metrics.team_lead.user).status_code == 403
+    assert dashboard(client, metrics.manager.user).status_code == 403
 
 
 def test_it_exports_the_broker_table_audited(client, metrics):

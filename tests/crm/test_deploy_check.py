@@ -74,6 +74,15 @@ def test_it_starts_in_production_with_a_strong_secret_key_and_in_development_wit
     assert start(DEBUG="1", SECRET_KEY="short").returncode == 0
 
 
+def test_a_key_that_begins_with_a_dollar_is_taken_as_it_stands_and_never_printed():
+    # django-environ reads "$NAME" as another variable's name; Django's generator makes such
+    # keys (its alphabet holds "$"), and the refusal then printed the key as a variable name.
+    key = "$53(ir=8$v6yw#+sc30op#d$t-cb!-h=ksgrvpo1@rt94qxp0Zq"
+    result = start(DEBUG="0", SECRET_KEY=key)
+    assert result.returncode == 0, result.stderr
+    assert key not in result.stderr
+
+
 def test_the_deploy_check_passes_with_the_policy_and_timeout_of_production():
     result = run_check(
         DEBUG="0",

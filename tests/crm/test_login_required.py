@@ -5,7 +5,7 @@ import pytest
 from tests.urlwalk import is_open, sample_url, view_label, walk
 
 # The views an anonymous visitor may reach; everything else redirects to the login page.
-OPEN_VIEWS = {"LoginView", "set_language", "AdminSite.login"}
+OPEN_VIEWS = {"LoginView", "set_language", "AdminSite.login", "FaviconView"}
 
 
 def test_it_marks_only_login_and_language_switch_as_open():

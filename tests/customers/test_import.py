@@ -424,14 +424,14 @@ def test_it_records_each_run_with_per_file_counts(tmp_path):
 
 def test_the_command_imports_a_folder_and_fails_on_a_refused_day(tmp_path, capsys):
     write_day(tmp_path, DAY, base_day())
-    call_command("import_counter", str(tmp_path))
-    assert "1 day(s)" in capsys.readouterr().out
+    call_command("import_counter", str(tmp_path), language="en")
+    assert "1 day: " in capsys.readouterr().out
     bad = base_day("2026-03-03")
     folder = write_day(tmp_path, "20260303", bad, manifest_overrides={"trades": (9, "0" * 64)})
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match=r"trades\.csv: checksum"):
-        call_command("import_counter", str(tmp_path), "--day", folder.name)
+        call_command("import_counter", str(tmp_path), "--day", folder.name, language="en")
 
 
 def test_it_accepts_valid_values_the_quick_check_cannot_vouch_for(tmp_path):

@@ -4,6 +4,7 @@ breaks a rule, and loading exactly what the checked path loads."""
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from customers.etl.specs import SPECS
 from customers.etl.sql import FileSql
@@ -27,7 +28,8 @@ DIRECT_FILES = tuple(name for name in SPECS if name != "staff")
 
 def import_saying(folder) -> tuple:
     said = []
-    run = counter_day_import(folder=folder, progress=said.append)
+    with translation.override("en"):  # the progress lines, in English
+        run = counter_day_import(folder=folder, progress=said.append)
     one_pass = {message.split(".csv:")[0] for message in said if message.endswith("(one pass)")}
     return run, one_pass
 

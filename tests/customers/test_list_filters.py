@@ -101,7 +101,7 @@ def book(org):
     return org
 
 
-def test_it_matches_customer_number_and_name_by_prefix_and_mobile_in_full(org):
+def test_it_matches_customer_number_by_prefix_name_by_any_part_and_mobile_in_full(org):
     CustomerFactory(cust_no="A0100", name="王小明", mobile="13912345678", branch=org.branch_a)
     user = org.head_office.user
     assert filtered(user, q="A0100") == ["A0100"]
@@ -109,7 +109,7 @@ def test_it_matches_customer_number_and_name_by_prefix_and_mobile_in_full(org):
     assert filtered(user, q="13912345678") == ["A0100"]
     assert filtered(user, q="1391234") == []  # a prefix: see tests/customers/test_search_pii.py
     assert filtered(user, q="王小") == ["A0100"]
-    assert filtered(user, q="小明") == []
+    assert filtered(user, q="小明") == ["A0100"]  # any part: tests/customers/test_search.py
     assert filtered(user, q="12345678") == []
 
 
@@ -161,12 +161,12 @@ def test_it_filters_by_total_assets_and_cash(book):
     assert filtered(user, cash_max=0) == ["A0004"]  # no figures is no match, not zero
 
 
-def test_it_finds_holders_of_a_security_by_code_or_name_prefix_on_the_latest_day(book):
+def test_it_finds_holders_of_a_security_by_code_or_part_of_its_name_on_the_latest_day(book):
     user = book.head_office.user
     assert filtered(user, holds="600519") == ["A0001"]  # A0003 held it only earlier
     assert filtered(user, holds="贵州") == ["A0001"]
     assert filtered(user, holds="招商银行") == ["A0002"]
-    assert filtered(user, holds="茅台") == []  # a name matches by prefix only
+    assert filtered(user, holds="茅台") == ["A0001"]  # any part of the name
     assert filtered(user, holds="60051") == []  # a code matches exactly
 
 

@@ -4,6 +4,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from crm.tasks import nightly_pipeline
 from customers.etl.partitions import FACT_TABLES, cover
@@ -135,8 +136,8 @@ def test_partition_facts_merges_the_days_of_a_finished_month(tmp_path):
         assert counter_day_import(folder=folder).status == RunStatus.LOADED
     before = snapshot_of_business_data()
     out = io.StringIO()
-    call_command("partition_facts", stdout=out)
-    assert "customers_trade: 2 day partition(s) of 2026-03 merged, 4 rows" in out.getvalue()
+    call_command("partition_facts", stdout=out, language="en")
+    assert "customers_trade: 2 day partitions of 2026-03 merged, 4 rows" in out.getvalue()
     assert [p for p in partitions_of("customers_trade") if "2026" in p] == [
         "customers_trade_202603"
     ]
@@ -163,7 +164,7 @@ def test_partition_facts_retires_the_default_partition_of_an_earlier_version(tmp
     assert rows_in("customers_trade_default") == 1
     before = snapshot_of_business_data()
     out = io.StringIO()
-    call_command("partition_facts", stdout=out)
+    call_command("partition_facts", stdout=out, language="en")
     assert "customers_trade: default partition retired, 1 rows moved" in out.getvalue()
     assert [p for p in partitions_of("customers_trade") if "2026" in p] == [
         "customers_trade_202603",
@@ -176,9 +177,10 @@ def test_the_nightly_pipeline_merges_the_days_of_a_finished_month(settings, tmp_
     call_command("partition_facts")
     settings.IMPORT_ROOT = tmp_path
     write_day(tmp_path, "20260302", base_day())
-    result = nightly_pipeline.apply().get()
+    with translation.override("en"):  # what the merge says, in English
+        result = nightly_pipeline.apply().get()
     assert len(result["runs"]) == 1
-    assert "customers_trade: 1 day partition(s) of 2026-03 merged, 2 rows" in result["merged"]
+    assert "customers_trade: 1 day partitions of 2026-03 merged, 2 rows" in result["merged"]
     assert partitions_of("customers_trade") == ["customers_trade_202603"]
     assert nightly_pipeline.apply().get() == {"runs": [], "metrics_days": [], "merged": []}
 

@@ -4,7 +4,8 @@ computed, or that has none (default); of one day again (--day); or of one month 
 
 import datetime
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from analytics.services import (
     metrics_compute_days,
@@ -12,9 +13,10 @@ from analytics.services import (
     metrics_compute_stale,
     metrics_stale_days,
 )
+from crm.commands import CrmCommand
 
 
-class Command(BaseCommand):
+class Command(CrmCommand):
     help = "Compute daily and monthly customer metrics from the imported facts."
 
     def add_arguments(self, parser):
@@ -25,13 +27,30 @@ class Command(BaseCommand):
         if day:
             months = metrics_compute_days(days=[day])
             rolled = ", ".join(f"{m:%Y-%m}" for m in months)
-            self.stdout.write(f"{day}: computed, then the month(s) it weighs in: {rolled}")
+            self.stdout.write(
+                _("%(day)s: computed, then the months it weighs in: %(months)s")
+                % {"day": day, "months": rolled}
+            )
         if month:
             month = month.replace(day=1)
             stale = [d for d in metrics_stale_days() if d.replace(day=1) == month]
             if month not in metrics_compute_days(days=stale):
                 metrics_compute_month(month=month)
-            self.stdout.write(f"{month:%Y-%m}: computed, with {len(stale)} stale day(s) first.")
+            self.stdout.write(
+                ngettext(
+                    "%(month)s: computed, with %(stale)s stale day first.",
+                    "%(month)s: computed, with %(stale)s stale days first.",
+                    len(stale),
+                )
+                % {"month": f"{month:%Y-%m}", "stale": len(stale)}
+            )
         if not day and not month:
             days = metrics_compute_stale()
-            self.stdout.write(f"Computed {len(days)} business day(s) and their months.")
+            self.stdout.write(
+                ngettext(
+                    "Computed %(days)s business day and its months.",
+                    "Computed %(days)s business days and their months.",
+                    len(days),
+                )
+                % {"days": len(days)}
+            )

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext
+
+from crm.commands import CrmCommand
 
 
-class Command(BaseCommand):
+class Command(CrmCommand):
     help = "Compile every .po catalogue under LOCALE_PATHS into its .mo file."
 
     def add_arguments(self, parser):
@@ -29,13 +32,20 @@ class Command(BaseCommand):
             po for root in settings.LOCALE_PATHS for po in Path(root).glob("*/LC_MESSAGES/*.po")
         )
         if not catalogues:
-            raise CommandError(f"No .po catalogue found under {settings.LOCALE_PATHS}.")
+            raise CommandError(
+                gettext("No .po catalogue found under %(paths)s.")
+                % {"paths": settings.LOCALE_PATHS}
+            )
         for po_path in catalogues:
             catalogue = polib.pofile(str(po_path))
             catalogue.save_as_mofile(str(po_path.with_suffix(".mo")))
+            # In the language of the catalogues as they were before this compile.
             self.stdout.write(
-                f"{po_path.relative_to(settings.BASE_DIR)}: "
-                f"{len(catalogue.translated_entries())} messages"
+                gettext("%(catalogue)s: %(count)s messages")
+                % {
+                    "catalogue": po_path.relative_to(settings.BASE_DIR),
+                    "count": len(catalogue.translated_entries()),
+                }
             )
 
     def _fill_from_source(self, locale: str) -> None:

@@ -3,13 +3,15 @@ owner runs it after `migrate`, on every deployment; see crm.services.app_role_gr
 
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
+from django.utils.translation import gettext as _
 
+from crm.commands import CrmCommand
 from crm.services import AppRoleRefused, app_role_grant
 
 
-class Command(BaseCommand):
+class Command(CrmCommand):
     help = (
         "Create or update the application's database role: rows of every table, only "
         "SELECT and INSERT on the audit log, no DDL. Run as the schema owner after migrate; "
@@ -21,9 +23,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, role, **options):
         if connection.vendor != "postgresql":
-            raise CommandError("Database roles need PostgreSQL.")
+            raise CommandError(_("Database roles need PostgreSQL."))
         try:
             app_role_grant(role=role, password=os.environ.get("APP_DB_PASSWORD") or None)
         except AppRoleRefused as refused:
             raise CommandError(str(refused)) from refused
-        self.stdout.write(f"{role}: rows of {connection.settings_dict['NAME']}, no DDL.")
+        self.stdout.write(
+            _("%(role)s: rows of %(database)s, no DDL.")
+            % {"role": role, "database": connection.settings_dict["NAME"]}
+        )

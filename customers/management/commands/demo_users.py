@@ -4,9 +4,10 @@ Each login is linked to a member of staff from the imported data where one fits 
 so that the demo broker sees a real book of customers and the branch manager a real branch.
 """
 
-from django.core.management.base import BaseCommand
 from django.db.models import Count
+from django.utils.translation import gettext
 
+from crm.commands import CrmCommand
 from crm.models import Branch, Role, Staff
 from crm.services import staff_login_create
 
@@ -21,7 +22,7 @@ DEMO_LOGINS = (
 )
 
 
-class Command(BaseCommand):
+class Command(CrmCommand):
     help = "Create one demo login per role, linked to imported staff, and print them."
 
     def add_arguments(self, parser):
@@ -50,9 +51,12 @@ class Command(BaseCommand):
                 team=staff.team if staff else None,
             )
             rows.append((username, str(role.label), staff.staff_code))
-        self.stdout.write(f"Demo logins (password for all: {password})")
+        self.stdout.write(
+            gettext("Demo logins (password for all: %(password)s)") % {"password": password}
+        )
         for username, label, staff_code in rows:
-            self.stdout.write(f"  {username:<14} staff {staff_code:<14} {label}")
+            staff = gettext("staff %(code)s") % {"code": staff_code}
+            self.stdout.write(f"  {username:<14} {staff:<20} {label}")
 
     def _staff_for(self, role, branch, username, used) -> Staff | None:
         """The imported member of staff this demo login speaks for, if the data has one."""

@@ -3,8 +3,11 @@ with --day, or DIR itself when it is a day folder. The nightly task calls the sa
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from crm.commands import CrmCommand
 from customers.models import RunStatus
 from customers.services import (
     DAY_FOLDER,
@@ -15,7 +18,7 @@ from customers.services import (
 )
 
 
-class Command(BaseCommand):
+class Command(CrmCommand):
     help = "Import the trading counter's exports from DIR (see shared/COUNTER_EXPORTS.md)."
 
     def add_arguments(self, parser):
@@ -25,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dir, day, profile, **options):
         if not dir.is_dir():
-            raise CommandError(f"{dir} is not a folder.")
+            raise CommandError(_("%(dir)s is not a folder.") % {"dir": dir})
         try:
             chosen = import_profile_get(name=profile)
             if day or DAY_FOLDER.match(dir.name):
@@ -38,11 +41,21 @@ class Command(BaseCommand):
         except ImportNotStarted as error:
             raise CommandError(str(error)) from error
         if not runs:
-            self.stdout.write("Nothing to import: every complete day is loaded.")
+            self.stdout.write(_("Nothing to import: every complete day is loaded."))
         refused = [run for run in runs if run.status == RunStatus.REFUSED]
         self.stdout.write(
-            f"{len(runs)} day(s): {sum(r.rows_loaded for r in runs)} rows loaded, "
-            f"{sum(r.rows_rejected for r in runs)} rejected, {len(refused)} refused."
+            ngettext(
+                "%(days)s day: %(loaded)s rows loaded, %(rejected)s rejected, %(refused)s refused.",
+                "%(days)s days: %(loaded)s rows loaded, %(rejected)s rejected,"
+                " %(refused)s refused.",
+                len(runs),
+            )
+            % {
+                "days": len(runs),
+                "loaded": sum(r.rows_loaded for r in runs),
+                "rejected": sum(r.rows_rejected for r in runs),
+                "refused": len(refused),
+            }
         )
         if refused:
-            raise CommandError("; ".join(f"{r.business_date}: {r.error}" for r in refused))
+            raise CommandError("; ".join(f"{r.business_date}: {r.error_text}" for r in refused))

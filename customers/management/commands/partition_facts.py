@@ -10,10 +10,12 @@ months before the current one into one partition per month.
 
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from crm.commands import CrmCommand
 from crm.locks import nightly_lock_acquire
 from customers.etl.partitions import (
     FACT_TABLES,
@@ -29,7 +31,7 @@ from customers.etl.partitions import (
 from customers.services.partitions import fact_partitions_merge
 
 
-class Command(BaseCommand):
+class Command(CrmCommand):
     help = (
         "Partition the fact tables by date (PostgreSQL); merge the day partitions of "
         "finished months into monthly ones."
@@ -46,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, months_ahead, **options):
         if connection.vendor != "postgresql":
-            raise CommandError("Partitioning needs PostgreSQL.")
+            raise CommandError(gettext("Partitioning needs PostgreSQL."))
         this_month = month_start(timezone.localdate())
         horizon = this_month
         for _ in range(months_ahead):
@@ -56,11 +58,17 @@ class Command(BaseCommand):
                 nightly_lock_acquire()  # never while an import fills a day partition
                 if not is_partitioned(cursor, table):
                     self._convert(cursor, table, column)
-                    self.stdout.write(f"{table}: now partitioned by month on {column}")
+                    self.stdout.write(
+                        gettext("%(table)s: now partitioned by month on %(column)s")
+                        % {"table": table, "column": column}
+                    )
                 self._retire_default(cursor, table, column)
                 created = self._create_months(cursor, table, this_month, horizon)
                 if created:
-                    self.stdout.write(f"{table}: {created} new monthly partition(s)")
+                    self.stdout.write(
+                        gettext("%(table)s: %(created)s new monthly partitions")
+                        % {"table": table, "created": created}
+                    )
         for line in fact_partitions_merge():
             self.stdout.write(line)
 
@@ -125,4 +133,7 @@ class Command(BaseCommand):
         cursor.execute(f"INSERT INTO {table} SELECT * FROM {default}")
         moved = cursor.rowcount
         cursor.execute(f"DROP TABLE {default}")
-        self.stdout.write(f"{table}: default partition retired, {moved} rows moved")
+        self.stdout.write(
+            gettext("%(table)s: default partition retired, %(rows)s rows moved")
+            % {"table": table, "rows": moved}
+        )

@@ -1,0 +1,120 @@
+"""The audit log read as sentences in the reader's language: one sentence per audited action
+("demo-broker viewed customer 020100000116"), a plain one for an action without its own, and
+the customer numbers of a page of entries looked up together.
+
+The entries stay as they were written (crm/services.audit_record); only their reading lives here.
+"""
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+# One sentence per action the code audits (tests/crm/test_audit_sentences.py finds them all).
+# Placeholders: actor, customer (its number), object (the entry's object id) and the keys
+# of the entry's details; one that an entry lacks reads as a dash.
+SENTENCES = {
+    "customer.view": _("%(actor)s viewed customer %(customer)s"),
+    "customer.reveal_pii": _("%(actor)s revealed the personal data of customer %(customer)s"),
+    "customer.reveal_contact": _("%(actor)s revealed the contact details of customer %(customer)s"),
+    "customer.search_pii": _("%(actor)s searched customers by mobile %(term)s"),
+    "customers.export": _("%(actor)s exported %(rows)s customers as CSV"),
+    "dashboard.brokers_export": _(
+        "%(actor)s exported the broker performance from %(start)s to %(end)s (%(rows)s rows)"
+    ),
+    "import.start": _("%(actor)s started the counter import of %(day)s (profile %(profile)s)"),
+    "import.rejects_download": _(
+        "%(actor)s downloaded %(rows)s rejected rows of %(file)s from import run %(object)s"
+    ),
+    "import.corrections": _("%(actor)s loaded corrections of %(file)s for import run %(object)s"),
+    "login.failed": _("Failed sign-in as %(username)s"),
+    "login.locked_out": _("%(username)s was locked out after repeated failed sign-ins"),
+    "service_request.open": _(
+        "%(actor)s opened service request #%(object)s for customer %(customer)s"
+    ),
+    "service_request.in_progress": _(
+        "%(actor)s started work on service request #%(object)s of customer %(customer)s"
+    ),
+    "service_request.resolved": _(
+        "%(actor)s resolved service request #%(object)s of customer %(customer)s"
+    ),
+    "service_request.closed": _(
+        "%(actor)s closed service request #%(object)s of customer %(customer)s"
+    ),
+    "service_request.assign": _(
+        "%(actor)s gave service request #%(object)s of customer %(customer)s to %(to)s"
+    ),
+    "task.done": _("%(actor)s completed task #%(object)s of customer %(customer)s"),
+    "task.cancelled": _("%(actor)s cancelled task #%(object)s of customer %(customer)s"),
+}
+FALLBACK = _("%(actor)s: %(action)s on %(object_type)s %(object)s")
+
+# What a customer is known by; every model an entry can name reaches its customer through
+# its CUSTOMER_PATH (crm/scoping.py), so the number is one lookup away for any of them.
+CUSTOMER_NUMBER = "cust_no"
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return "—"
+
+
+def audit_sentence(entry, *, customer_number: str | None = None) -> str:
+    """The entry as a sentence in the active language. `customer_number` is the number of
+    the customer the entry is about (audit_customer_numbers looks it up for a page)."""
+    details = entry.details if isinstance(entry.details, dict) else {}
+    values = _Values(
+        {key: value for key, value in details.items() if isinstance(value, str | int | float)}
+    )
+    if details.get("day") == "pending":
+        values["day"] = pgettext("audit import day", "every pending day")
+    actor = entry.actor.get_username() if entry.actor_id else pgettext("audit actor", "nobody")
+    values.update(
+        actor=actor,
+        action=entry.action,
+        object_type=entry.object_type or "—",
+        object=entry.object_id or "—",
+        customer=customer_number or "—",
+    )
+    return SENTENCES.get(entry.action, FALLBACK) % values
+
+
+def audit_about_customer(number: str) -> Q:
+    """The entries about the customer whose number is `number` (none if no customer has it):
+    compliance asks "who looked at this customer", by the number it knows."""
+    model = next((m for m in apps.get_models() if getattr(m, "CUSTOMER_PATH", None) == ""), None)
+    if model is None:
+        return Q(pk__in=[])
+    ids = model._base_manager.filter(**{CUSTOMER_NUMBER: number}).values_list("pk", flat=True)
+    return Q(object_type=model._meta.label_lower, object_id__in=[str(pk) for pk in ids])
+
+
+def audit_customer_numbers(entries) -> dict[int, str]:
+    """The customer number of each entry (by entry id) that names a customer, or something
+    of a customer: one query per kind of object on the page, never one per entry."""
+    ids_by_type = defaultdict(set)
+    for entry in entries:
+        if entry.object_type and entry.object_id.isdigit():
+            ids_by_type[entry.object_type].add(int(entry.object_id))
+    numbers_by_type = {}
+    for label, ids in ids_by_type.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        path = getattr(model, "CUSTOMER_PATH", None)
+        if path is None:
+            continue
+        number = f"{path}__{CUSTOMER_NUMBER}" if path else CUSTOMER_NUMBER
+        numbers_by_type[label] = dict(
+            model._base_manager.filter(pk__in=ids).order_by().values_list("pk", number)
+        )
+    return {
+        entry.pk: numbers_by_type[entry.object_type][int(entry.object_id)]
+        for entry in entries
+        if entry.object_type in numbers_by_type
+        and entry.object_id.isdigit()
+        and int(entry.object_id) in numbers_by_type[entry.object_type]
+    }
