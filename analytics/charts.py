@@ -3,7 +3,13 @@ the plain dicts customers.charts.figure_html renders (no graph objects per reque
 
 from django.utils.translation import gettext as _
 
-from customers.charts import chart_text, date_axis, number_separators
+from customers.charts import (
+    aligned_amount_axes,
+    chart_text,
+    date_axis,
+    number_separators,
+    sign_colour,
+)
 
 COLOURS = {"net_commission": "#0b5cab", "interest_income": "#7fb3e6", "margin_interest": "#f0a202"}
 
@@ -35,7 +41,7 @@ def _day_links(drill_url: str, days: list, figure: str) -> list[str]:
 
 def contribution_by_month_figure(months: list[dict]) -> dict:
     """Stacked monthly contribution by source: net commission, interest spread, margin."""
-    labels = [m["month"].strftime("%Y-%m") for m in months]
+    labels = [m["month"] for m in months]
     return {
         "data": [
             {
@@ -52,7 +58,8 @@ def contribution_by_month_figure(months: list[dict]) -> dict:
             "margin": {"l": 50, "r": 10, "t": 10, "b": 30},
             "height": 240,
             "legend": {"orientation": "h", "y": 1.15},
-            "xaxis": {"type": "category"},
+            # Ticks and hovers by month in the page's language, as the daily charts' days.
+            "xaxis": {**date_axis(monthly=True), "dtick": "M1"},
             "yaxis": {"tickformat": ",.0f"},
             "plot_bgcolor": "#fff",
             "separators": number_separators(),
@@ -65,15 +72,26 @@ def _figure(data: list[dict], *, height: int = 280, **layout) -> dict:
     return {
         "data": data,
         "layout": {
-            **layout,
             "margin": {"l": 60, "r": 10, "t": 10, "b": 40},
             "height": height,
             "legend": {"orientation": "h", "y": 1.15},
             "plot_bgcolor": "#fff",
             "hovermode": "x unified",
             "separators": number_separators(),
+            **layout,
         },
     }
+
+
+def _donut(pie: dict) -> dict:
+    """A donut with its legend in one column beside it: a legend above it wrapped onto two
+    lines and pushed the ring into the top margin, which cut it flat."""
+    return _figure(
+        [{**pie, "hole": 0.5, "domain": {"x": [0, 0.7], "y": [0, 1]}}],
+        height=240,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "v", "x": 0.74, "xanchor": "left", "y": 0.5, "yanchor": "middle"},
+    )
 
 
 def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> dict:
@@ -94,18 +112,19 @@ def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> dict:
         "x": days,
         "y": [float(row["net_inflow"]) for row in series],
         "name": names["inflow"],
-        "marker": {
-            "color": [("#1f7a4d" if row["net_inflow"] >= 0 else "#b42318") for row in series]
-        },
+        "marker": {"color": [sign_colour(row["net_inflow"]) for row in series]},
         "customdata": _day_links(drill_url, days, "inflow"),
         "yaxis": "y2",
         "opacity": 0.6,
     }
+    # Round ticks on both axes, with zero on one gridline: plotly's own ticks of the right
+    # axis fell wherever its range put them.
+    left, right = aligned_amount_axes(assets["y"], inflow["y"])
     return _figure(
         [assets, inflow],
         xaxis=date_axis(),
-        yaxis={"tickformat": ",.0f"},
-        yaxis2={"overlaying": "y", "side": "right", "tickformat": ",.0f", "showgrid": False},
+        yaxis=left,
+        yaxis2={**right, "overlaying": "y", "side": "right", "showgrid": False},
     )
 
 
@@ -146,13 +165,12 @@ def revenue_mix_figure(series: list[dict], *, drill_url: str | None = None) -> d
         "type": "pie",
         "labels": list(sources.values()),
         "values": [float(sum(row[key] for row in series)) for key in sources],
-        "hole": 0.45,
         "marker": {"colors": [COLOURS[key] for key in sources]},
         "sort": False,
     }
     if drill_url:
         pie["customdata"] = [f"{drill_url}&figure={key}" for key in sources]
-    return _figure([pie], height=260)
+    return _donut(pie)
 
 
 def pareto_figure(pareto: dict, *, drill_url: str) -> dict:
@@ -216,11 +234,10 @@ def channel_mix_figure(series: list[dict], *, drill_url: str | None) -> dict:
         "type": "pie",
         "labels": list(labels.values()),
         "values": [float(sum(row[key] or 0 for row in series)) for key in labels],
-        "hole": 0.45,
         "sort": False,
         "marker": {"colors": ["#0b5cab", "#7fb3e6", "#f0a202", "#8c8c8c"]},
     }
     if drill_url:
         channels = [key.removeprefix("volume_") for key in labels]
         pie["customdata"] = [f"{drill_url}&channel={c}" for c in channels]
-    return _figure([pie], height=260)
+    return _donut(pie)

@@ -11,7 +11,20 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from analytics.models import (
     BranchDay,
@@ -311,9 +324,11 @@ def period_comparison(scope: DashboardScope, month: datetime.date) -> list[dict]
 
 
 def _change(now, before):
-    if now is None or not before:
+    """The relative change from `before`; none against a nil or negative base (an outflow
+    month), where a percentage says nothing (the table shows "—")."""
+    if now is None or before is None or before <= 0:
         return None
-    return (now - before) / abs(before)
+    return (now - before) / before
 
 
 def contribution_pareto(scope: DashboardScope, month: datetime.date) -> dict:
@@ -387,15 +402,31 @@ def broker_performance(scope: DashboardScope, start: datetime.date, end: datetim
         # the page and its CSV.
         .order_by("manager__staff_code", "manager_id")
     }
+    # Contacts and tasks are the CRM's own, live records, while the metrics stop at the last
+    # imported day: a period that runs to that day runs to today for them, or the work done
+    # since the last import (most of it) counted nowhere.
+    # (One expression in both counts, not a query of its own.)
+    activity_end = Case(
+        When(Exists(BranchDay.objects.filter(business_date__gt=end)), then=Value(end)),
+        default=Value(max(end, timezone.localdate())),
+        output_field=DateField(),
+    )
     contacts = dict(
-        Interaction.objects.filter(staff_id__in=brokers, occurred_at__date__range=(start, end))
+        Interaction.objects.filter(
+            staff_id__in=brokers,
+            occurred_at__date__gte=start,
+            occurred_at__date__lte=activity_end,
+        )
         .values_list("staff_id")
         .annotate(n=Count("id"))
         .order_by()
     )
     done = dict(
         Task.objects.filter(
-            assignee_id__in=brokers, status=TaskStatus.DONE, done_at__date__range=(start, end)
+            assignee_id__in=brokers,
+            status=TaskStatus.DONE,
+            done_at__date__gte=start,
+            done_at__date__lte=activity_end,
         )
         .values_list("assignee_id")
         .annotate(n=Count("id"))

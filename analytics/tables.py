@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BrokerPerformanceTable(tables.Table):
+    # Team leads and customer managers serve customers too: the column is of staff.
     broker = tables.Column(
-        verbose_name=_("Broker"), accessor="manager__name", order_by="manager__name"
+        verbose_name=_("Member of staff"), accessor="manager__name", order_by="manager__name"
     )
     branch = tables.Column(verbose_name=_("Branch"), accessor="branch__name")
     customers = tables.Column(verbose_name=_("Customers"), attrs={"td": {"class": "num"}})

@@ -18,7 +18,7 @@ from crm.pagination import pagination
 from crm.services import audit_record
 from customers.charts import figure_html
 from customers.models import Channel
-from customers.tables import CustomerTable, money_plain, sort_of
+from customers.tables import CustomerTable, constant_columns, money_plain, sort_of
 
 from . import charts
 from . import selectors as sel
@@ -144,6 +144,11 @@ class DrilldownView(SingleTableMixin, TemplateView):
     template_name = "analytics/drilldown.html"
     table_class = CustomerTable
     table_pagination = pagination()
+
+    def get_table_kwargs(self):
+        # As the customer list: no column that shows the same value on every row (a branch
+        # manager's branch).
+        return {**super().get_table_kwargs(), "exclude": constant_columns(self.request.user)}
 
     def get_table_data(self):
         scope = sel.dashboard_scope(self.request.user)

@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .admin_site import ReadOnlyAdmin
-from .audit_text import audit_about_customer, audit_customer_numbers, audit_sentence
+from .audit_text import (
+    LABELS,
+    audit_about_customer,
+    audit_action_label,
+    audit_customer_numbers,
+    audit_object_type_label,
+    audit_sentence,
+)
 from .models import AuditEntry, Branch, Staff, Team
 
 
@@ -45,17 +52,60 @@ class AuditChangeList(ChangeList):
             entry.customer_number = numbers.get(entry.pk)
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions the code audits, by their names in the reader's language: a fixed list,
+    never a DISTINCT over the biggest table."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, str(label)) for code, label in LABELS.items()), key=lambda x: x[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditObjectTypeFilter(admin.SimpleListFilter):
+    """The kinds of object the entries are about, by their models' names."""
+
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        types = (
+            model_admin.get_queryset(request)
+            .exclude(object_type="")
+            .order_by()
+            .values_list("object_type", flat=True)
+            .distinct()
+        )
+        return sorted(((t, audit_object_type_label(t)) for t in types), key=lambda x: x[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("local_time", "sentence", "action", "client_ip")
-    list_filter = ("action", "object_type")
+    list_display = ("local_time", "sentence", "action_label", "client_ip")
+    list_filter = (AuditActionFilter, AuditObjectTypeFilter)
     # And a customer's number: get_search_results.
     search_fields = ("object_id", "actor__username", "action")
     date_hierarchy = "at"
     list_select_related = ("actor",)
     show_full_result_count = False  # the log is the biggest table: one count per page is enough
     # Append-only: nobody adds, edits or deletes an audit entry, not even an administrator.
-    readonly_fields = ["local_time", "sentence", *(field.name for field in AuditEntry._meta.fields)]
+    # The action and the kind of object by their names; their codes stay searchable.
+    readonly_fields = [
+        "local_time",
+        "sentence",
+        *(
+            {"action": "action_label", "object_type": "object_type_label"}.get(f.name, f.name)
+            for f in AuditEntry._meta.fields
+        ),
+    ]
+    fields = readonly_fields
 
     def get_changelist(self, request, **kwargs):
         return AuditChangeList
@@ -73,6 +123,14 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         local = timezone.localtime(entry.at)
         offset = local.strftime("%z")
         return f"{local:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, entry) -> str:
+        return audit_action_label(entry.action)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_type_label(self, entry) -> str:
+        return audit_object_type_label(entry.object_type)
 
     @admin.display(description=_("what happened"))
     def sentence(self, entry) -> str:

@@ -1,4 +1,5 @@
-"""The project's Django admin site: Django's own, with one guard every admin page shares.
+"""The project's Django admin site: Django's own under the CRM's name, with one guard every
+admin page shares.
 
 A row id posted to a changelist (an action's selection, a list-editable row) that no
 database integer can hold is refused with a 400 before the view runs: SQLite cannot even
@@ -11,6 +12,7 @@ from functools import wraps
 from django.contrib import admin
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 BIGINT = range(-(2**63), 2**63)
 POSTED_IDS = re.compile(r"^(_selected_action|form-\d+-id)$")
@@ -24,6 +26,11 @@ def _fits_a_row_id(value: str) -> bool:
 
 
 class CrmAdminSite(admin.AdminSite):
+    # The CRM's name, not Django's, in the reader's language.
+    site_header = gettext_lazy("Brokerage CRM administration")
+    site_title = gettext_lazy("Brokerage CRM")
+    index_title = gettext_lazy("Administration")
+
     def admin_view(self, view, cacheable=False):
         @wraps(view)
         def guarded(request, *args, **kwargs):

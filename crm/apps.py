@@ -1,3 +1,4 @@
+from axes import apps as axes_apps
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
@@ -23,3 +24,11 @@ class CrmAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "crm.admin_site.CrmAdminSite"
+
+
+class CrmAxesConfig(axes_apps.AppConfig):
+    """django-axes (the sign-in lockout) under a name in the reader's language: axes gives
+    its app none, and ships no Chinese catalogue (its messages: crm/django_strings.py)."""
+
+    default = False
+    verbose_name = _("Sign-in protection")

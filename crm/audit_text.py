@@ -1,6 +1,7 @@
 """The audit log read as sentences in the reader's language: one sentence per audited action
-("demo-broker viewed customer 020100000116"), a plain one for an action without its own, and
-the customer numbers of a page of entries looked up together.
+("demo-broker viewed customer 020100000116"), a plain one for an action without its own, a
+short label per action and per kind of object for the admin's columns and filters, and the
+customer numbers of a page of entries looked up together.
 
 The entries stay as they were written (crm/services.audit_record); only their reading lives here.
 """
@@ -10,7 +11,7 @@ from collections import defaultdict
 from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 # One sentence per action the code audits (tests/crm/test_audit_sentences.py finds them all).
 # Placeholders: actor, customer (its number), object (the entry's object id) and the keys
@@ -27,6 +28,10 @@ SENTENCES = {
     "import.start": _("%(actor)s started the counter import of %(day)s (profile %(profile)s)"),
     "import.rejects_download": _(
         "%(actor)s downloaded %(rows)s rejected rows of %(file)s from import run %(object)s"
+    ),
+    "import.rejects_reveal": _(
+        "%(actor)s saw the personal data in %(rows)s rejected rows of %(file)s from import run"
+        " %(object)s"
     ),
     "import.corrections": _("%(actor)s loaded corrections of %(file)s for import run %(object)s"),
     "login.failed": _("Failed sign-in as %(username)s"),
@@ -50,6 +55,29 @@ SENTENCES = {
     "task.cancelled": _("%(actor)s cancelled task #%(object)s of customer %(customer)s"),
 }
 FALLBACK = _("%(actor)s: %(action)s on %(object_type)s %(object)s")
+
+# A short name of each action (the same keys as SENTENCES), for a column and a filter.
+LABELS = {
+    "customer.view": pgettext_lazy("audit action", "Viewed a customer"),
+    "customer.reveal_pii": pgettext_lazy("audit action", "Revealed personal data"),
+    "customer.reveal_contact": pgettext_lazy("audit action", "Revealed contact details"),
+    "customer.search_pii": pgettext_lazy("audit action", "Searched by mobile"),
+    "customers.export": pgettext_lazy("audit action", "Exported customers"),
+    "dashboard.brokers_export": pgettext_lazy("audit action", "Exported broker performance"),
+    "import.start": pgettext_lazy("audit action", "Started an import"),
+    "import.rejects_download": pgettext_lazy("audit action", "Downloaded rejected rows"),
+    "import.rejects_reveal": pgettext_lazy("audit action", "Saw personal data in rejected rows"),
+    "import.corrections": pgettext_lazy("audit action", "Loaded corrections"),
+    "login.failed": pgettext_lazy("audit action", "Failed sign-in"),
+    "login.locked_out": pgettext_lazy("audit action", "Locked out"),
+    "service_request.open": pgettext_lazy("audit action", "Opened a service request"),
+    "service_request.in_progress": pgettext_lazy("audit action", "Started a service request"),
+    "service_request.resolved": pgettext_lazy("audit action", "Resolved a service request"),
+    "service_request.closed": pgettext_lazy("audit action", "Closed a service request"),
+    "service_request.assign": pgettext_lazy("audit action", "Reassigned a service request"),
+    "task.done": pgettext_lazy("audit action", "Completed a task"),
+    "task.cancelled": pgettext_lazy("audit action", "Cancelled a task"),
+}
 
 # What a customer is known by; every model an entry can name reaches its customer through
 # its CUSTOMER_PATH (crm/scoping.py), so the number is one lookup away for any of them.
@@ -79,6 +107,22 @@ def audit_sentence(entry, *, customer_number: str | None = None) -> str:
         customer=customer_number or "—",
     )
     return SENTENCES.get(entry.action, FALLBACK) % values
+
+
+def audit_action_label(action: str) -> str:
+    """The short name of an action in the active language; its code when it has none."""
+    return str(LABELS.get(action, action))
+
+
+def audit_object_type_label(object_type: str) -> str:
+    """The name of the kind of object an entry is about ("customers.customer" is
+    "customer"), in the active language; the stored label when no model has it."""
+    if not object_type:
+        return "—"
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
 
 
 def audit_about_customer(number: str) -> Q:

@@ -3,18 +3,22 @@
 from django.utils.translation import gettext_lazy as _
 
 from .models import DASHBOARD_ROLES, Role
+from .scoping import reach_of
 from .selectors import role_of, staff_for_user
 
 # (url name, label, roles that see it; None = every signed-in member of staff)
 NAVIGATION = (
     ("home", _("Workbench"), None),
     ("customers:list", _("Customers"), None),
-    ("customers:tasks", _("My tasks"), None),
+    ("customers:tasks", _("My tasks"), None),  # a team lead's: TEAM_TASKS
     ("customers:service-requests", _("Service requests"), None),
     ("analytics:dashboard", _("Dashboards"), DASHBOARD_ROLES),
     ("customers:imports", _("Imports"), (Role.HEAD_OFFICE, Role.ADMIN)),
     ("admin:index", _("Administration"), (Role.ADMIN,)),
 )
+
+# The task list of a team lead holds the team's tasks (customers' task_team_for_user).
+TEAM_TASKS = _("Team tasks")
 
 
 def navigation(request) -> dict:
@@ -22,8 +26,12 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     role = role_of(user)
+    team_tasks = reach_of(user).team_id is not None
     items = [
-        {"url_name": url_name, "label": label}
+        {
+            "url_name": url_name,
+            "label": TEAM_TASKS if url_name == "customers:tasks" and team_tasks else label,
+        }
         for url_name, label, roles in NAVIGATION
         if role is not None and (roles is None or role in roles)
     ]

@@ -137,7 +137,7 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
+        verbose_name_plural = _("audit entries")
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             # A user's latest entries of one action: the workbench's recently opened customers.

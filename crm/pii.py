@@ -5,6 +5,10 @@ Pure functions: the 360 page, lists and exports call them unless the user holds 
 and revealing is audited by the caller.
 """
 
+import csv
+import io
+import re
+
 # Who may see personal data in full (and search by part of a mobile); revealing is audited.
 REVEAL_PERMISSION = "customers.reveal_pii"
 # What a customer's serving staff may reveal to call or write to them, without the
@@ -69,3 +73,41 @@ def personal_data(person, *, revealed: bool, contacts: bool = False) -> dict:
     if contacts:
         masked.update({name: getattr(person, name) for name in CONTACT_FIELDS})
     return masked
+
+
+# A counter file's personal columns (shared/COUNTER_EXPORTS.md) and how each is masked.
+PERSONAL_COLUMNS = {
+    "id_no": mask_id_no,
+    "mobile": mask_mobile,
+    "email": mask_email,
+    "address": mask_address,
+}
+# What looks personal in a line that cannot be split into its columns: an e-mail address,
+# a run of seven or more digits (an ID number or a mobile, spaces or dashes allowed inside),
+# and a field holding Chinese text with a digit (an address).
+_EMAIL = re.compile(r"[^\s,;|\t\"@]+@[^\s,;|\t\"]+")
+_DIGITS = re.compile(r"\d(?:[ -]?[\dXx]){6,}")
+_ADDRESS = re.compile(r"[^,;|\t\"]*[\u4e00-\u9fff][^,;|\t\"]*\d[^,;|\t\"]*")
+
+
+def mask_raw_line(raw: str, *, columns: list[str] | None, delimiter: str) -> str:
+    """A rejected counter line with its personal fields masked. `columns` are the canonical
+    column names of the line's fields in order (the file's header read under its import
+    profile); a line that does not split into exactly that many fields on `delimiter`, or
+    has no known columns, has everything that looks personal masked instead."""
+    if columns:
+        try:
+            rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter))
+        except csv.Error:
+            rows = []
+        if len(rows) == 1 and len(rows[0]) == len(columns):
+            fields = [
+                PERSONAL_COLUMNS[name](value) if name in PERSONAL_COLUMNS else value
+                for name, value in zip(columns, rows[0], strict=True)
+            ]
+            buffer = io.StringIO()
+            csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(fields)
+            return buffer.getvalue()
+    masked = _EMAIL.sub(lambda match: mask_email(match.group()), raw)
+    masked = _ADDRESS.sub(lambda match: mask_address(match.group()), masked)
+    return _DIGITS.sub(lambda match: mask_mobile(match.group()), masked)

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_htmx",
-    "axes",
+    "crm.apps.CrmAxesConfig",  # django-axes, named in the reader's language
     "crm",
     "customers",
     "products",

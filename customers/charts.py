@@ -8,6 +8,7 @@ times the cost of the rest of a dashboard. The chart tests validate the dicts in
 
 import functools
 import html
+import math
 
 import plotly.io as pio
 from django.utils.formats import get_format
@@ -33,8 +34,12 @@ DATE_FORMATS = {
             ("M12", None, "%Y年"),
         ),
         "hover": "%Y年%-m月%-d日",
+        "month": "%Y年%-m月",
     },
 }
+# Rises and falls (money in, gains) in the page's convention: a Chinese page shows a rise
+# red and a fall green (红涨绿跌), an English one the reverse; nil is neither.
+GAIN, LOSS, NIL = "#b42318", "#1f7a4d", "#8c8c8c"
 
 
 def chart_text(value: str) -> str:
@@ -44,18 +49,106 @@ def chart_text(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-def date_axis() -> dict:
-    """A date axis whose ticks and hover speak the active language."""
+def date_axis(*, monthly: bool = False) -> dict:
+    """A date axis whose ticks and hover speak the active language; a `monthly` one (points
+    on the first of each month) hovers the month alone."""
     formats = DATE_FORMATS.get(get_language())
     if formats is None:
-        return {"type": "date"}
+        return {"type": "date", **({"hoverformat": "%b %Y"} if monthly else {})}
     return {
         "type": "date",
         "tickformatstops": [
             {"dtickrange": [low, high], "value": value} for low, high, value in formats["ticks"]
         ],
-        "hoverformat": formats["hover"],
+        "hoverformat": formats["month" if monthly else "hover"],
     }
+
+
+def _is_chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def gain_colours() -> dict[str, str]:
+    """The colours of a rise, a fall and nil on the active language's page (static/css/crm.css
+    keys the text's .pos and .neg on the same convention)."""
+    if _is_chinese():
+        return {"up": GAIN, "down": LOSS, "nil": NIL}
+    return {"up": LOSS, "down": GAIN, "nil": NIL}
+
+
+def sign_colour(value) -> str:
+    colours = gain_colours()
+    return colours["up"] if value > 0 else colours["down"] if value < 0 else colours["nil"]
+
+
+def amount_label(value: float) -> str:
+    """A round axis amount, short: 1,200万 and 1.5亿 on a Chinese page, 12K and 1.5M on an
+    English one."""
+    units = (
+        ((100_000_000, "亿"), (10_000, "万"))
+        if _is_chinese()
+        else ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+    )
+    sign = "−" if value < 0 else ""
+    size = abs(value)
+    for scale, unit in units:
+        if size >= scale:
+            return f"{sign}{_trim(size / scale)}{unit}"
+    return f"{sign}{_trim(size)}"
+
+
+def _trim(number: float) -> str:
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def _nice_step(required: float) -> float:
+    """The smallest step of 1, 2, 2.5 or 5 times a power of ten that is at least `required`."""
+    if required <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(required))
+    for mantissa in (1, 2, 2.5, 5, 10):
+        if mantissa * power >= required * (1 - 1e-9):
+            return mantissa * power
+    return 10 * power
+
+
+def aligned_amount_axes(*series: list[float], intervals: int = 6) -> list[dict]:
+    """Axes (plotly yaxis layouts) for series drawn over each other, one per series: round
+    ticks in short amounts, each taking in zero, and zero and every gridline at the same
+    height on all of them (each axis has as many steps below and above zero). Of the ways
+    to split the steps below and above zero, the one that leaves each series the most of
+    the plot's height."""
+    bounds = [(min([0.0, *values]), max([0.0, *values])) for values in series]
+    best = None
+    for below in range(intervals + 1):
+        above = intervals - below
+        if any((low < 0 and not below) or (high > 0 and not above) for low, high in bounds):
+            continue
+        steps = [
+            _nice_step(max(high / above if above else 0, -low / below if below else 0))
+            for low, high in bounds
+        ]
+        fill = min(
+            (high - low) / (step * intervals) if high > low else 1
+            for (low, high), step in zip(bounds, steps, strict=True)
+        )
+        if best is None or fill > best[0]:
+            best = (fill, below, above, steps)
+    _fill, below, above, steps = best
+    axes = []
+    for step in steps:
+        ticks = [step * n for n in range(-below, above + 1)]
+        axes.append(
+            {
+                "range": [ticks[0], ticks[-1]],
+                "tickmode": "array",
+                "tickvals": ticks,
+                "ticktext": [amount_label(tick) for tick in ticks],
+                "zeroline": True,
+                "hoverformat": ",.2f",
+            }
+        )
+    return axes
 
 
 def number_separators() -> str:

@@ -10,6 +10,7 @@ from django.db.models.functions import Collate
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.scoping import reach_of, scope_for_user
 from crm.selectors import staff_for_user
 
+from .etl.specs import NOT_A_DATE
 from .models import (
     OPEN_STATUSES,
     Customer,
@@ -31,6 +33,7 @@ from .models import (
     TaskStatus,
 )
 from .permissions import may_act_for, may_give_work
+from .selectors.imports import import_column_label
 
 NUMBER = {"th": {"class": "num"}, "td": {"class": "num"}}
 NOWRAP = {"td": {"class": "nowrap"}}
@@ -251,7 +254,7 @@ class ImportRunTable(tables.Table):
     )
     kind = tables.Column(attrs=NOWRAP)
     profile = tables.Column(default="—")
-    status = tables.Column()
+    status = tables.Column(attrs=NOWRAP)
     late = tables.BooleanColumn(yesno="✔,")
     started_at = tables.DateTimeColumn(format="Y-m-d H:i", attrs=NOWRAP)
     duration = tables.Column(
@@ -300,6 +303,14 @@ class ImportRunTable(tables.Table):
     def render_status(self, record):
         return run_status_html(record, self.progress.get(record.pk), followed=self.followed)
 
+    def render_profile(self, value):
+        return profile_html(value)
+
+    def render_rows_read(self, value):
+        return count_text(value)
+
+    render_rows_loaded = render_rows_rejected = render_rows_read
+
     def render_duration(self, value):
         return duration_text(value)
 
@@ -314,7 +325,7 @@ class ImportFileTable(tables.Table):
     rows_read = tables.Column(attrs=NUMBER)
     rows_loaded = tables.Column(attrs=NUMBER)
     rows_rejected = tables.Column(attrs=NUMBER)
-    seconds = tables.Column(attrs=NUMBER)
+    seconds = tables.Column(verbose_name=_("Duration (s)"), attrs=NUMBER)
     ignored_columns = tables.Column(default="")
     download = tables.Column(
         verbose_name=_("Open rejects"), accessor="file", orderable=False, empty_values=()
@@ -342,6 +353,11 @@ class ImportFileTable(tables.Table):
     def render_seconds(self, value):
         return f"{value:.1f}"
 
+    def render_rows_read(self, value):
+        return count_text(value)
+
+    render_rows_loaded = render_rows_rejected = render_rows_read
+
     def render_ignored_columns(self, value):
         return ", ".join(value)
 
@@ -361,7 +377,10 @@ class ImportRejectTable(tables.Table):
     reason = tables.Column()
     raw = tables.Column(attrs={"td": {"class": "raw"}})
     resolved_by = tables.Column(
-        verbose_name=_("State"), accessor="resolved_by_id", default=_("not yet loaded")
+        verbose_name=_("State"),
+        accessor="resolved_by_id",
+        default=_("not yet loaded"),
+        attrs=NOWRAP,
     )
 
     class Meta:
@@ -371,11 +390,30 @@ class ImportRejectTable(tables.Table):
         attrs = {"class": "table"}
         empty_text = _("No rejected rows.")
 
+    def __init__(self, *args, mask=None, date_format: str = "YYYY-MM-DD", **kwargs):
+        """`mask(file, raw)`: the raw line as the user may see it (personal data masked);
+        `date_format`: the run's profile's, which a date reason names."""
+        super().__init__(*args, **kwargs)
+        self.mask = mask or (lambda file, raw: raw)
+        self.date_format = date_format
+
+    def render_column(self, value, record):
+        # The field's name for people, with the counter's own column name after it.
+        label = import_column_label(record.file, value)
+        if label == value:
+            return value
+        return format_html('{} <small class="muted mono">{}</small>', label, value)
+
     def render_reason(self, value):
         # Stored as the English msgid (gettext_noop in customers/etl/specs.py).
+        if value == NOT_A_DATE:
+            return gettext("not a valid date: the profile writes dates as %(format)s") % {
+                "format": self.date_format
+            }
         return gettext(value)
 
-    def render_raw(self, value):
+    def render_raw(self, value, record):
+        value = self.mask(record.file, value)
         # A line can be kilobytes even as kept (customers/etl/specs.py kept_raw): the page
         # shows its start, and the rejects download holds it as kept.
         if len(value) <= RAW_SHOWN:
@@ -400,6 +438,20 @@ def run_status_html(run: ImportRun, progress: dict | None = None, *, followed=Fa
             {"run": run, "progress": progress, "followed": followed},
         )
     return render_to_string("customers/imports/_status.html", {"run": run})
+
+
+def profile_html(profile) -> str:
+    """An import profile as people know it: its description, with its name (the code the
+    commands use) in small type after it."""
+    description = profile.description_shown
+    if not description:
+        return profile.name
+    return format_html('{} <small class="muted mono">{}</small>', description, profile.name)
+
+
+def count_text(value) -> str:
+    """A row count with the language's thousands separators (21,274)."""
+    return number_format(value, force_grouping=True)
 
 
 def duration_text(seconds: float | None) -> str:
@@ -493,13 +545,19 @@ class TaskTable(tables.Table):
 class ServiceRequestTable(tables.Table):
     id = tables.Column(verbose_name=_("Request"), attrs=NOWRAP)
     customer = tables.Column(
-        verbose_name=_("Customer"), order_by=("customer__cust_no",), attrs=NOWRAP
+        verbose_name=_("Customer"),
+        order_by=("customer__cust_no",),
+        attrs={"td": {"class": "truncate customer"}},
     )
-    request_type = tables.Column(order_by=("request_type__name",))
-    description = tables.Column(orderable=False)
+    request_type = tables.Column(order_by=("request_type__name",), attrs=NOWRAP)
+    # One line cut with an ellipsis (static/css/crm.css); the whole text is the title.
+    description = tables.Column(orderable=False, attrs={"td": {"class": "truncate"}})
     status = tables.Column(attrs=NOWRAP)
     assignee = tables.Column(
-        verbose_name=_("Assignee"), accessor="assignee__name", order_by=("assignee__name",)
+        verbose_name=_("Assignee"),
+        accessor="assignee__name",
+        order_by=("assignee__name",),
+        attrs=NOWRAP,
     )
     opened_at = tables.DateTimeColumn(format="Y-m-d H:i", attrs=NOWRAP)
     due_at = tables.Column(verbose_name=_("SLA due"), attrs=NOWRAP)

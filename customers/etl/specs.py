@@ -156,6 +156,9 @@ ACCOUNT = Reference(
 )
 MARKET = Column("market", "code", True, codes=MARKETS)
 SEC_CODE = text("sec_code", 6, True, pattern="^[0-9]{6}$")
+# A personal field holding "*" is one the CRM masked (crm/pii.py), sent back in a correction
+# made from a masked rejects download: it is rejected, never written over the real value.
+UNMASKED = r"^[^*]*$"
 FUND_ACCOUNT = text("fund_account", 32, True)
 SERIAL_NO = text("serial_no", 32, True)
 
@@ -274,12 +277,12 @@ _spec(
             text("name", 100, True),
             Column("cust_type", "code", True, codes=("0", "1")),
             text("id_type", 4),
-            text("id_no", 32),
+            text("id_no", 32, pattern=UNMASKED),
             Column("gender", "code", codes=("M", "F")),
             Column("birth_date", "date"),
             text("mobile", 20, pattern="^[0-9]{11}$"),
-            text("email", 254),
-            text("address", 255),
+            text("email", 254, pattern=UNMASKED),
+            text("address", 255, pattern=UNMASKED),
             text("occupation", 100),
             text("branch_code", 16, True),
             text("manager_code", 32, blank=None),

@@ -190,7 +190,8 @@ def assets_held(trend: list[tuple]) -> bool:
 
 
 def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
-    """The latest positions with close, unrealised P&L and weight in the portfolio."""
+    """The latest positions with close, unrealised P&L and weight in the portfolio, and the
+    totals of market value and of the unrealised P&L that is known (None if none is)."""
     if as_of is None:
         as_of = DailyPosition.objects.filter(account_id__in=accounts).aggregate(
             latest=Max("business_date")
@@ -218,7 +219,10 @@ def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
                 "weight": row.market_value / total if total else None,
             }
         )
-    return {"as_of": as_of, "rows": holdings_rows, "total": total}
+    # Over the positions whose cost is known: a position without one adds no P&L to the sum.
+    known = [row["pnl"] for row in holdings_rows if row["pnl"] is not None]
+    pnl_total = sum(known, Decimal("0")) if known else None
+    return {"as_of": as_of, "rows": holdings_rows, "total": total, "pnl_total": pnl_total}
 
 
 def recent_trades(accounts: list[int]) -> list[Trade]:

@@ -1,18 +1,23 @@
 """Reads of the import's records for head office's monitoring pages (company-wide)."""
 
+import csv
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from crm.dates import DateWithinBounds
+from crm.pii import PERSONAL_COLUMNS, mask_raw_line
 from crm.pipeline import metrics_queued_at, pipeline_busy
+from customers.etl.specs import SPECS
 from customers.models import (
     LOADED_STATUSES,
     ImportFileResult,
@@ -22,6 +27,13 @@ from customers.models import (
     RunStatus,
 )
 from customers.services import DAY_FOLDER, progress_key
+
+# The counter files that carry personal data: those with a personal column.
+PERSONAL_FILES = frozenset(
+    name
+    for name, spec in SPECS.items()
+    if any(column.name in PERSONAL_COLUMNS for column in spec.columns)
+)
 
 
 def import_runs() -> QuerySet[ImportRun]:
@@ -51,6 +63,33 @@ def import_rejects(
     if open_only:
         rejects = rejects.filter(resolved_by__isnull=True)
     return rejects
+
+
+def import_reject_masker(run: ImportRun) -> Callable[[str, str], str]:
+    """mask(file, raw): a rejected line as a user without the reveal permission may see it,
+    its personal fields masked (crm/pii.py mask_raw_line). The fields are found as the
+    import found them: the file's header line of the run, split on the profile's delimiter,
+    with the profile's column aliases. Lines of files without personal data stay as kept."""
+    profile = run.profile
+    delimiter = profile.delimiter_character if profile else ","
+    aliases = list(profile.aliases.all()) if profile else []
+    headers = dict(run.files.filter(file__in=PERSONAL_FILES).values_list("file", "header"))
+    columns: dict[str, list[str] | None] = {}
+    for name in PERSONAL_FILES:
+        header = headers.get(name)
+        if not header:
+            columns[name] = None
+            continue
+        named = {alias.header: alias.column for alias in aliases if alias.file in ("", name)}
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        columns[name] = [named.get(cell.strip(), cell.strip()) for cell in cells]
+
+    def mask(file: str, raw: str) -> str:
+        if file not in PERSONAL_FILES:
+            return raw
+        return mask_raw_line(raw, columns=columns[file], delimiter=delimiter)
+
+    return mask
 
 
 def import_reject_open_files(run: ImportRun) -> list[str]:
@@ -191,3 +230,26 @@ class ImportRejectFilter(django_filters.FilterSet):
     def __init__(self, *args, files: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["file"].extra["choices"] = [(name, f"{name}.csv") for name in files]
+
+
+def import_column_label(file: str, column: str) -> str:
+    """A counter column's name for people: the verbose name of the model field it loads into
+    (or that a reference looks it up in, e.g. fund_account); the column itself otherwise."""
+    spec = SPECS.get(file)
+    if spec is None or not column:
+        return column
+    placeholder = "{c[" + column + "]}"
+    places = [(spec.table, t) for t, template in spec.values.items() if placeholder in template]
+    places += [
+        (reference.table, target)
+        for reference in spec.references
+        for target, source in reference.on
+        if source == column
+    ]
+    models_by_table = {model._meta.db_table: model for model in apps.get_models()}
+    for table, target in sorted(places, key=lambda place: place[1] != column):
+        model = models_by_table.get(table)
+        for field in model._meta.concrete_fields if model else ():
+            if target in (field.column, field.name):
+                return str(field.verbose_name)
+    return column

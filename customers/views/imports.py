@@ -19,6 +19,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.models import Role
 from crm.pagination import pagination
+from crm.pii import REVEAL_PERMISSION
 from crm.pipeline import metrics_stale_enqueue, pipeline_busy
 from crm.selectors import role_of
 from crm.services import audit_record
@@ -26,6 +27,7 @@ from customers.etl.sources import python_encoding
 from customers.forms import ImportCorrectionForm, ImportStartForm
 from customers.models import LOADED_STATUSES, RunStatus
 from customers.selectors.imports import (
+    PERSONAL_FILES,
     ImportRejectFilter,
     ImportRunFilter,
     day_folder_label,
@@ -34,6 +36,7 @@ from customers.selectors.imports import (
     import_day_states,
     import_progress,
     import_progress_of_running,
+    import_reject_masker,
     import_reject_open_files,
     import_rejects,
     import_run_files,
@@ -47,6 +50,7 @@ from customers.tables import (
     ImportRejectTable,
     ImportRunTable,
     duration_text,
+    profile_html,
 )
 
 IMPORT_MONITOR_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
@@ -178,14 +182,37 @@ def import_rejects_csv(request, run_id: int, file: str):
         request=request,
         details={"file": file, "rows": rejects.count()},
     )
+    raws = rejects.values_list("raw", flat=True).iterator()
+    if _reveals(request, run, [file] * rejects.count(), file=file):
+        lines = raws
+    else:
+        mask = import_reject_masker(run)
+        lines = (mask(file, raw) for raw in raws)
     encoding = python_encoding(run.profile) if run.profile else "utf-8-sig"
     response = StreamingHttpResponse(
-        _csv_lines(header, rejects.values_list("raw", flat=True).iterator(), encoding),
+        _csv_lines(header, lines, encoding),
         content_type=f"text/csv; charset={encoding.removesuffix('-sig')}",
     )
     filename = f"{run.business_date:%Y%m%d}-{file}-rejects.csv"
     response["Content-Disposition"] = f"attachment; filename={filename}"
     return response
+
+
+def _reveals(request, run, files: list[str], **details) -> bool:
+    """Whether the user sees rejected lines of personal files (`files`: the file of each line
+    shown) in full: a holder of the reveal permission does, and that is audited as a reveal."""
+    if not request.user.has_perm(REVEAL_PERMISSION):
+        return False
+    rows = sum(1 for file in files if file in PERSONAL_FILES)
+    if rows:
+        audit_record(
+            actor=request.user,
+            action="import.rejects_reveal",
+            target=run,
+            request=request,
+            details={**details, "rows": rows},
+        )
+    return True
 
 
 def _csv_lines(header: str, raws, encoding: str):
@@ -250,8 +277,14 @@ def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dic
         queryset=import_rejects(run),
         files=[result.file for result in files if result.rows_rejected],
     )
-    rejects_table = ImportRejectTable(rejects.qs)
+    rejects_table = ImportRejectTable(
+        rejects.qs, date_format=run.profile.date_format if run.profile else "YYYY-MM-DD"
+    )
     RequestConfig(request, paginate=pagination()).configure(rejects_table)
+    if run.rows_rejected:
+        shown = [row.record.file for row in rejects_table.paginated_rows]
+        if not _reveals(request, run, shown, file=request.GET.get("file") or "all"):
+            rejects_table.mask = import_reject_masker(run)
     if form is None and open_files:
         form = ImportCorrectionForm(files=open_files)
     return {
@@ -260,6 +293,7 @@ def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dic
         "progress": import_progress(run),
         "day_metrics": import_day_metrics(run),
         "duration": duration_text(run.seconds),
+        "profile": profile_html(run.profile) if run.profile else "—",
         "files_table": ImportFileTable(files, open_files=open_files),
         "rejects_filter": rejects,
         "rejects_table": rejects_table,

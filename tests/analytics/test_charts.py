@@ -9,6 +9,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from django.utils import translation
 
 from analytics import charts
 from customers.charts import figure_html
@@ -92,12 +93,14 @@ def test_it_leaves_the_figure_as_it_was_when_rendering_it():
 
 
 def test_it_links_each_day_of_every_trace_of_the_daily_charts_to_its_customers():
-    assets, inflow = charts.assets_and_inflow_figure(SERIES, drill_url=DRILL)["data"]
+    with translation.override("zh-hans"):
+        assets, inflow = charts.assets_and_inflow_figure(SERIES, drill_url=DRILL)["data"]
     assert inflow["customdata"] == [
         f"{DRILL}?day=2026-03-02&figure=inflow",
         f"{DRILL}?day=2026-03-03&figure=inflow",
     ]
-    assert inflow["marker"]["color"] == ["#1f7a4d", "#b42318"]
+    # A Chinese page's rise is red, its fall green (tests/analytics/test_gain_colours.py).
+    assert inflow["marker"]["color"] == ["#b42318", "#1f7a4d"]
     assert assets["customdata"][1] == f"{DRILL}?day=2026-03-03&figure=assets"
     revenue = charts.revenue_figure(SERIES, drill_url=DRILL)["data"]
     assert [trace["type"] for trace in revenue] == ["bar", "bar", "bar", "scatter"]

@@ -32,7 +32,7 @@ def test_it_shows_a_branch_manager_the_figures_of_their_branch(client, metrics):
     body = response.content.decode()
     assert "Branch dashboard" in body
     assert "265,500.50" in body  # assets at month end: 250,000.00 + 15,500.50
-    assert "Broker performance" in body and "王经理" in body
+    assert "Staff performance" in body and "王经理" in body
     assert "Trading volume by branch" not in body
 
 

@@ -29,10 +29,12 @@ return Array.from(document.querySelectorAll('.js-plotly-plot'))
                      && chart._fullLayout.xaxis.type === 'date')
   .map((chart) => Array.from(chart.querySelectorAll('.xtick text')).map((t) => t.textContent));
 """
-# Hovers the first date chart's first point and returns the hover's text.
+# Hovers the first daily date chart's first point (the 360 page's monthly contribution
+# hovers a month) and returns the hover's text.
 HOVER = """
 const chart = Array.from(document.querySelectorAll('.js-plotly-plot'))
-  .find((c) => c._fullLayout.xaxis && c._fullLayout.xaxis.type === 'date');
+  .find((c) => c._fullLayout.xaxis && c._fullLayout.xaxis.type === 'date'
+               && c._fullLayout.xaxis.dtick !== 'M1');
 Plotly.Fx.hover(chart, [{curveNumber: 0, pointNumber: 0}]);
 return Array.from(chart.querySelectorAll('.hoverlayer text')).map((t) => t.textContent).join(' ');
 """

@@ -62,3 +62,13 @@ def test_demo_activity_logs_contacts_and_requests_once(org):
     before = Interaction.objects.count()
     call_command("demo_activity")
     assert Interaction.objects.count() == before
+
+
+def test_it_gives_demo_staff_without_imported_records_chinese_names(org):
+    from customers.management.commands.demo_users import DEMO_NAMES
+
+    call_command("demo_users")
+    for username in ("demo-head", "demo-admin"):
+        name = Staff.objects.get(user__username=username).name
+        assert name == DEMO_NAMES[username]
+        assert "demo" not in name

@@ -6,6 +6,7 @@ import csv
 import hashlib
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
 
@@ -134,6 +135,7 @@ def test_the_run_page_shows_the_start_of_a_long_rejected_line(client, org, tmp_p
     rows["customers"].append(customer_row("C003", "x" * FIVE_MB))
     run = counter_day_import(folder=write_day(tmp_path, DAY, rows))
     raw = ImportReject.objects.get(run=run).raw
+    reveal_allowed(org.head_office.user)  # the line as stored: personal data in full
     client.force_login(org.head_office.user)
     response = client.get(reverse("customers:import-run", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="en")
     body = response.content.decode()
@@ -147,6 +149,7 @@ def test_the_rejects_download_keeps_the_line_as_stored(client, org, tmp_path):
     rows = base_day()
     rows["customers"].append(customer_row("C003", "x" * FIVE_MB))
     run = counter_day_import(folder=write_day(tmp_path, DAY, rows))
+    reveal_allowed(org.head_office.user)  # the line as stored: personal data in full
     client.force_login(org.head_office.user)
     url = reverse("customers:import-rejects-csv", args=[run.pk, "customers"])
     lines = b"".join(client.get(url).streaming_content).decode("utf-8-sig").splitlines()
@@ -391,3 +394,7 @@ def test_a_day_folder_that_is_no_date_is_refused_naming_it(tmp_path):
     folder = write_day(tmp_path, "20260230", base_day())
     with pytest.raises(ImportNotStarted, match="20260230 is not a date"):
         counter_day_import(folder=folder)
+
+
+def reveal_allowed(user):
+    user.user_permissions.add(Permission.objects.get(codename="reveal_pii"))

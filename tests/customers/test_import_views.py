@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.models import CustomerDay
 from analytics.services import metrics_compute_stale
@@ -533,3 +533,39 @@ def test_a_run_that_loaded_nothing_says_nothing_about_metrics(client, org, refus
         reverse("customers:import-run", args=[refused_run.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Metrics recomputed" not in page and "stale" not in page
+
+
+# -- how the pages read ----------------------------------------------------------------------
+
+
+def test_the_rejects_name_a_column_by_its_label_with_the_counters_name_after_it(
+    client, org, day_run
+):
+    client.force_login(org.head_office.user)
+    url = reverse("customers:import-run", args=[day_run.pk])
+    body = client.get(url, {"file": "trades"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '价格 <small class="muted mono">price</small>' in body
+    assert '<td class="nowrap">尚未导入</td>' in body
+
+
+def test_the_pages_show_the_profiles_description_and_counts_with_thousands_separators(
+    client, org, day_run
+):
+    ImportRun.objects.filter(pk=day_run.pk).update(rows_read=21274)
+    client.force_login(org.head_office.user)
+    profile = day_run.profile
+    with translation.override("en"):
+        shown = f'{profile.description_shown} <small class="muted mono">{profile.name}</small>'
+    history = client.get("/customers/imports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert shown in history and "21,274" in history
+    url = reverse("customers:import-run", args=[day_run.pk])
+    detail = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert shown in detail and "21,274" in detail
+    assert "Duration (s)" in detail
+
+
+def test_a_date_reject_names_the_profiles_date_format(client, org, day_run):
+    client.force_login(org.head_office.user)
+    url = reverse("customers:import-run", args=[day_run.pk])
+    body = client.get(url, {"file": "customers"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "not a valid date: the profile writes dates as YYYY-MM-DD" in body

@@ -238,3 +238,13 @@ def test_the_holdings_filters_are_one_set_not_a_probe_per_customer(
     statement = captured.captured_queries[-1]["sql"]
     assert "EXISTS" not in statement.upper()
     assert statement.count('"customers_dailyposition"') == 2
+
+
+@on_postgresql
+def test_on_postgresql_the_name_grams_run_without_jit_so_an_import_writes_names_at_speed():
+    # With JIT on, a large import's INSERT had the function's query compiled once per row
+    # (customers/migrations/0018).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'customer_name_grams'")
+        (config,) = cursor.fetchone()
+        assert "jit=off" in (config or [])

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 
 from crm.models import AuditEntry
 from customers.filters import search_term_digest
+from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,9 @@ MOBILE = "13812345678"
 
 @pytest.fixture
 def cast(org):
+    # Names without digits: a name matches by any part, and "1" is part of 客户1247.
+    Customer.objects.update(name="测试客户")
+    org.broker_customer.refresh_from_db()
     org.broker_customer.mobile = MOBILE
     org.broker_customer.save()
     return org

@@ -20,6 +20,16 @@ DEMO_LOGINS = (
     ("demo-head", Role.HEAD_OFFICE),
     ("demo-admin", Role.ADMIN),
 )
+# The names of the demo staff the imported data has no one for (head office and the
+# administrator always; the others before any import), as a brokerage's staff are named.
+DEMO_NAMES = {
+    "demo-broker": "林晓东",
+    "demo-manager": "王丽娟",
+    "demo-lead": "张建国",
+    "demo-branch": "刘志强",
+    "demo-head": "周文华",
+    "demo-admin": "陈静怡",
+}
 
 
 class Command(CrmCommand):
@@ -44,7 +54,7 @@ class Command(CrmCommand):
                 password=password,
                 role=role,
                 staff_code=staff.staff_code if staff else username.upper(),
-                name=staff.name if staff else username,
+                name=staff.name if staff else DEMO_NAMES[username],
                 branch=(staff.branch if staff else busiest)
                 if role not in (Role.HEAD_OFFICE, Role.ADMIN)
                 else None,
