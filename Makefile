@@ -8,10 +8,10 @@ DEMO_DAYS ?= 60
 
 .PHONY: demo test lint catalogues sysdeps worker beat serve messages clean
 
-$(INSTALLED): requirements.txt
+$(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
 catalogues: $(INSTALLED)
@@ -66,6 +66,7 @@ lint: $(INSTALLED)
 # pytest's exit code 5 ("no tests ran") is a failure here, like any other. On SQLite the
 # test database is a file, so that the tests' own worker processes can open it too.
 test: $(INSTALLED) sysdeps catalogues lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
 	SQLITE_TEST_DATABASE=$${SQLITE_TEST_DATABASE:-.data/test-crm.sqlite3} $(BIN)/python -m pytest; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest ran no tests" >&2; exit 1; fi; exit $$status
 
