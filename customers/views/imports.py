@@ -175,15 +175,16 @@ def import_rejects_csv(request, run_id: int, file: str):
     if header is None:
         raise Http404(_("This run has no such file."))
     rejects = import_rejects(run, file=file, open_only=True)
+    rows = rejects.count()
     audit_record(
         actor=request.user,
         action="import.rejects_download",
         target=run,
         request=request,
-        details={"file": file, "rows": rejects.count()},
+        details={"file": file, "rows": rows},
     )
     raws = rejects.values_list("raw", flat=True).iterator()
-    if _reveals(request, run, [file] * rejects.count(), file=file):
+    if _reveals(request, run, personal=rows if file in PERSONAL_FILES else 0, file=file):
         lines = raws
     else:
         mask = import_reject_masker(run)
@@ -198,19 +199,18 @@ def import_rejects_csv(request, run_id: int, file: str):
     return response
 
 
-def _reveals(request, run, files: list[str], **details) -> bool:
-    """Whether the user sees rejected lines of personal files (`files`: the file of each line
-    shown) in full: a holder of the reveal permission does, and that is audited as a reveal."""
+def _reveals(request, run, *, personal: int, **details) -> bool:
+    """Whether the user sees rejected lines in full: a holder of the reveal permission does,
+    and seeing `personal` lines of personal files is audited as a reveal."""
     if not request.user.has_perm(REVEAL_PERMISSION):
         return False
-    rows = sum(1 for file in files if file in PERSONAL_FILES)
-    if rows:
+    if personal:
         audit_record(
             actor=request.user,
             action="import.rejects_reveal",
             target=run,
             request=request,
-            details={**details, "rows": rows},
+            details={**details, "rows": personal},
         )
     return True
 
@@ -282,8 +282,8 @@ def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dic
     )
     RequestConfig(request, paginate=pagination()).configure(rejects_table)
     if run.rows_rejected:
-        shown = [row.record.file for row in rejects_table.paginated_rows]
-        if not _reveals(request, run, shown, file=request.GET.get("file") or "all"):
+        personal = sum(row.record.file in PERSONAL_FILES for row in rejects_table.paginated_rows)
+        if not _reveals(request, run, personal=personal, file=request.GET.get("file") or "all"):
             rejects_table.mask = import_reject_masker(run)
     if form is None and open_files:
         form = ImportCorrectionForm(files=open_files)

@@ -95,6 +95,19 @@ def _tasks_oob(customer) -> tuple[str, dict]:
     return "customers/panels/tasks.html", tasks_panel(customer, oob=True)
 
 
+def _attempt(request, form, service, /, **kwargs) -> tuple[bool, int, HttpResponse | None]:
+    """_call for a form of the 360 page or the list: (done, 200, None); work the user may not
+    act on is the form's error for htmx, (False, 403, None), and for a plain post the
+    not-allowed page to answer with, (False, 403, page)."""
+    try:
+        return _call(form, service, **kwargs), 200, None
+    except PermissionDenied as refusal:
+        if not request.htmx:
+            return False, 403, _forbidden(request, refusal)
+        form.add_error(None, str(refusal))
+        return False, 403, None
+
+
 def _forbidden(request, refusal: PermissionDenied):
     """The answer to a refused plain post: the not-allowed page, saying why."""
     messages.error(request, str(refusal))
@@ -136,14 +149,11 @@ def service_request_open_view(request, cust_no: str):
 def service_request_move_view(request, pk: int):
     service_request = service_request_get_for_user(request.user, pk=pk)
     form = ServiceRequestMoveForm(request.POST, service_request=service_request)
-    status = 200
-    try:
-        done = _call(form, service_request_move, request=service_request, by=request.user)
-    except PermissionDenied as refusal:
-        if not request.htmx:
-            return _forbidden(request, refusal)
-        form.add_error(None, str(refusal))
-        done, status = False, 403
+    done, status, refused = _attempt(
+        request, form, service_request_move, request=service_request, by=request.user
+    )
+    if refused:
+        return refused
     customer = service_request.customer
     if not request.htmx:
         return _back_to_customer(request, form, customer.cust_no)
@@ -260,14 +270,11 @@ def _row_answer(request, service_request, form, service, *, filters: str):
     """Run a list action's service (the one the 360 page's panel runs, with the same form):
     htmx gets the row in its new state, or as it was with the reason it was refused (a 403
     for work the user may not act on); a plain post goes back to the list and its filters."""
-    status = 200
-    try:
-        done = _call(form, service, request=service_request, by=request.user)
-    except PermissionDenied as refusal:
-        if not request.htmx:
-            return _forbidden(request, refusal)
-        form.add_error(None, str(refusal))
-        done, status = False, 403
+    done, status, refused = _attempt(
+        request, form, service, request=service_request, by=request.user
+    )
+    if refused:
+        return refused
     if not request.htmx:
         _refusals_as_messages(request, form)
         return _to_list(filters)
