@@ -1,17 +1,23 @@
 """Charts of the analytics app: pure functions from selector output to plotly figures, as
-the plain dicts customers.charts.figure_html renders (no graph objects per request)."""
+the plain dicts crm.charts.figure_html renders (no graph objects per request); the palette,
+the common layout and the axes in the page's language are crm.charts'."""
 
 from django.utils.translation import gettext as _
 
-from customers.charts import (
+from crm.charts import (
+    AMBER,
+    BLUE,
+    GREY,
+    LIGHT_BLUE,
     aligned_amount_axes,
     chart_text,
     date_axis,
+    figure_of,
     number_separators,
     sign_colour,
 )
 
-COLOURS = {"net_commission": "#0b5cab", "interest_income": "#7fb3e6", "margin_interest": "#f0a202"}
+COLOURS = {"net_commission": BLUE, "interest_income": LIGHT_BLUE, "margin_interest": AMBER}
 
 
 def _sources() -> dict[str, str]:
@@ -67,26 +73,10 @@ def contribution_by_month_figure(months: list[dict]) -> dict:
     }
 
 
-def _figure(data: list[dict], *, height: int = 280, **layout) -> dict:
-    """The dashboards' common layout around `data`, with the figure's own `layout` keys."""
-    return {
-        "data": data,
-        "layout": {
-            "margin": {"l": 60, "r": 10, "t": 10, "b": 40},
-            "height": height,
-            "legend": {"orientation": "h", "y": 1.15},
-            "plot_bgcolor": "#fff",
-            "hovermode": "x unified",
-            "separators": number_separators(),
-            **layout,
-        },
-    }
-
-
 def _donut(pie: dict) -> dict:
     """A donut with its legend in one column beside it: a legend above it wrapped onto two
     lines and pushed the ring into the top margin, which cut it flat."""
-    return _figure(
+    return figure_of(
         [{**pie, "hole": 0.5, "domain": {"x": [0, 0.7], "y": [0, 1]}}],
         height=240,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
@@ -120,7 +110,7 @@ def assets_and_inflow_figure(series: list[dict], *, drill_url: str) -> dict:
     # Round ticks on both axes, with zero on one gridline: plotly's own ticks of the right
     # axis fell wherever its range put them.
     left, right = aligned_amount_axes(assets["y"], inflow["y"])
-    return _figure(
+    return figure_of(
         [assets, inflow],
         xaxis=date_axis(),
         yaxis=left,
@@ -152,7 +142,7 @@ def revenue_figure(series: list[dict], *, drill_url: str) -> dict:
         "line": {"color": "#333", "dash": "dot"},
         "customdata": _day_links(drill_url, days, "commission"),
     }
-    return _figure(
+    return figure_of(
         [*bars, commission], barmode="stack", xaxis=date_axis(), yaxis={"tickformat": ",.0f"}
     )
 
@@ -200,7 +190,7 @@ def pareto_figure(pareto: dict, *, drill_url: str) -> dict:
         "yref": "y domain",
         "line": {"color": "#b26a00", "dash": "dot"},
     }
-    return _figure(
+    return figure_of(
         [curve],
         shapes=[mark],
         xaxis={"title": {"text": _("Customers, best first (%)")}, "range": [0, 100]},
@@ -218,7 +208,7 @@ def branch_volume_figure(rows: list[dict], *, drill_url: str) -> dict:
         "marker": {"color": COLOURS["net_commission"]},
         "name": _("Trading volume"),
     }
-    return _figure([bars], height=320, yaxis={"tickformat": ",.0f"}, xaxis={"type": "category"})
+    return figure_of([bars], height=320, yaxis={"tickformat": ",.0f"}, xaxis={"type": "category"})
 
 
 def channel_mix_figure(series: list[dict], *, drill_url: str | None) -> dict:
@@ -235,7 +225,7 @@ def channel_mix_figure(series: list[dict], *, drill_url: str | None) -> dict:
         "labels": list(labels.values()),
         "values": [float(sum(row[key] or 0 for row in series)) for key in labels],
         "sort": False,
-        "marker": {"colors": ["#0b5cab", "#7fb3e6", "#f0a202", "#8c8c8c"]},
+        "marker": {"colors": [BLUE, LIGHT_BLUE, AMBER, GREY]},
     }
     if drill_url:
         channels = [key.removeprefix("volume_") for key in labels]

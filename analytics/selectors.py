@@ -20,6 +20,7 @@ from django.db.models import (
     Max,
     Min,
     Q,
+    QuerySet,
     Sum,
     Value,
     When,
@@ -36,11 +37,13 @@ from analytics.models import (
     CustomerMonth,
     CustomerYear,
 )
-from crm.models import DASHBOARD_ROLES, Branch, Staff
+from crm.dates import months_later, previous_month
+from crm.models import Branch, Staff
+from crm.roles import may_open_dashboards
 from crm.scoping import reach_of
-from crm.selectors import role_of, staff_for_user
-from customers.models import ImportRun, Interaction, Task, TaskStatus
-from customers.selectors.lists import customer_list_for_user
+from crm.selectors import staff_for_user
+from customers.models import Channel, ImportRun, Interaction, Task, TaskStatus
+from customers.selectors.customers import customers_for_user
 
 # Ranks by this year's contribution in the branch, ties sharing a rank (1, 2, 2, 4): the
 # customers with a strictly greater total, plus one. The customer's own total is read in
@@ -70,7 +73,7 @@ def contribution_for_customer(customer, *, today: datetime.date, viewer=None) ->
     by contribution this year among the customers of their branch (two queries) and, when
     the `viewer` sees the whole company (head office), in the company (one more)."""
     year_start = today.replace(month=1, day=1)
-    first = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    first = months_later(today, -11)
     months = list(
         CustomerMonth.objects.filter(customer=customer, month__gte=first, month__lte=today)
         .order_by("month")
@@ -155,7 +158,7 @@ def dashboard_scope(user) -> DashboardScope:
     """Branch managers see their branch, team leads their team, head office and admins the
     company; nobody else sees a dashboard (a broker's book is on their workbench, not in
     branch totals). The team is the one crm.scoping gives the lead."""
-    if role_of(user) not in DASHBOARD_ROLES:
+    if not may_open_dashboards(user):
         raise PermissionDenied
     reach = reach_of(user)
     if reach.everything:
@@ -163,7 +166,9 @@ def dashboard_scope(user) -> DashboardScope:
     if reach.branch_id:
         return DashboardScope((reach.branch_id,), company=False)
     if reach.team_id:
-        team = staff_for_user(user).team  # the reach's team, read with the staff record
+        staff = staff_for_user(user)  # the reach's team, read with the staff record
+        team = staff.team if staff else None
+        assert team is not None, "a reach with a team comes from a member of it"
         return DashboardScope(
             (team.branch_id,), company=False, team_id=team.pk, team_name=team.name
         )
@@ -172,6 +177,7 @@ def dashboard_scope(user) -> DashboardScope:
 
 def _members(scope: DashboardScope):
     """The staff of the scope's team, as a subquery."""
+    assert scope.team_id is not None, "only a team's dashboard has members"
     return Staff.objects.filter(team_id=scope.team_id).values("id")
 
 
@@ -292,7 +298,7 @@ def branch_comparison(scope: DashboardScope, start: datetime.date, end: datetime
 
 def period_comparison(scope: DashboardScope, month: datetime.date) -> list[dict]:
     """Headline figures of a month, the month before and the same month a year earlier."""
-    previous = (month - datetime.timedelta(days=1)).replace(day=1)
+    previous = previous_month(month)
     last_year = month.replace(year=month.year - 1)
     rows = {
         row["month"]: row
@@ -452,6 +458,7 @@ def group_rollup(scope: DashboardScope, month: datetime.date) -> list[dict]:
         "net_commission": Sum("net_commission"),
         "contribution": Sum("contribution"),
     }
+    rows: QuerySet
     if scope.company:
         rows = (
             BranchMonth.objects.filter(branch_id__in=scope.branch_ids, month=month)
@@ -469,12 +476,7 @@ def group_rollup(scope: DashboardScope, month: datetime.date) -> list[dict]:
     return list(rows)
 
 
-CHANNEL_VOLUMES = {
-    "internet": "volume_internet",
-    "mobile": "volume_mobile",
-    "phone": "volume_phone",
-    "counter": "volume_counter",
-}
+CHANNEL_VOLUMES = {channel: f"volume_{channel}" for channel in Channel.values}
 
 
 def customers_behind(
@@ -496,13 +498,13 @@ def customers_behind(
         rows = rows.filter(month=month)
         bucket = _bucket_for(scope, month, top)
         if bucket is None:
-            return customer_list_for_user(user).none()
+            return customers_for_user(user).none()
         # Half a fen of slack: SQLite keeps the sums as doubles (41.04 may be 41.0400000001).
         floor = bucket.min_contribution - Decimal("0.005")
         rows = rows.filter(contribution__gte=floor, contribution__gt=0)
     if channel is not None:
         rows = rows.filter(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
-    return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))
+    return customers_for_user(user).filter(id__in=rows.values("customer_id"))
 
 
 # The customers behind a figure of a day's metrics: those whose own figure is in the sum
@@ -530,6 +532,10 @@ def customers_behind_days(
     """The customers behind a daily chart's point (`start` = `end`) or a slice of a pie
     over the days from `start` to `end`: those with the `figure` on one of those days, or
     who traded through `channel` on one of them."""
-    condition = DAY_FIGURES[figure] if figure else Q(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
+    if figure:
+        condition = DAY_FIGURES[figure]
+    else:
+        assert channel is not None, "a figure or a channel"
+        condition = Q(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
     rows = _customer_rows(CustomerDay, scope).filter(condition, business_date__range=(start, end))
-    return customer_list_for_user(user).filter(id__in=rows.values("customer_id"))
+    return customers_for_user(user).filter(id__in=rows.values("customer_id"))

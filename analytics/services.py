@@ -23,9 +23,17 @@ from analytics.models import (
     CustomerMonth,
     CustomerYear,
 )
+from crm.dates import next_month, previous_month
 from crm.locks import nightly_lock_acquire
-from customers.etl.sql import Dialect
-from customers.models import LOADED_STATUSES, DailyBalance, ImportRun, RunKind
+from crm.sql import Dialect, literal
+from customers.models import (
+    LOADED_STATUSES,
+    Channel,
+    CustomerStatus,
+    DailyBalance,
+    ImportRun,
+    RunKind,
+)
 from customers.services.figures import DAY_ASSET_JOINS
 
 DAY_SQL = """
@@ -124,11 +132,11 @@ SUMMED = (
     "volume_phone",
     "volume_counter",
 )
-CHANNELS = ("internet", "mobile", "phone", "counter")
+CHANNELS = tuple(Channel.values)
 # Buy and sell volume per order channel, for the channel mix.
 CHANNEL_SUMS = ", ".join(
-    f"SUM(CASE WHEN x.channel = '{channel}' AND x.side IN ('B', 'S') THEN x.amount ELSE 0 END)"
-    f" AS {channel}"
+    f"SUM(CASE WHEN x.channel = {literal(channel)} AND x.side IN ('B', 'S')"
+    f" THEN x.amount ELSE 0 END) AS {channel}"
     for channel in CHANNELS
 )
 
@@ -186,16 +194,16 @@ def _rollups(*, period: str, value: datetime.date, daily: bool) -> None:
 
 
 # Per branch, and per broker (whose branch is their customers'), so that a team's accounts
-# are the sum of its members' rows.
+# are the sum of its members' rows. The status codes are the model's (ACCOUNT_STATUSES).
 ACCOUNTS_SQL = """
 INSERT INTO {table} (business_date, {group}, {branch_column} new_accounts, accounts_normal,
     accounts_dormant, accounts_closed, accounts_frozen_or_lost, {zeros})
 SELECT {day}, c.{group}, {branch_value}
        SUM(CASE WHEN c.open_date = {day} THEN 1 ELSE 0 END),
-       SUM(CASE WHEN c.status = '0' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN c.status = '4' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN c.status = '3' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN c.status IN ('1', '2') THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = {normal} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = {dormant} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status = {closed} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.status IN ({frozen}, {reported_lost}) THEN 1 ELSE 0 END),
        {zero_values}
 FROM customers_customer c WHERE c.{group} IS NOT NULL GROUP BY c.{group}
 ON CONFLICT (business_date, {group}) DO UPDATE SET
@@ -203,6 +211,13 @@ ON CONFLICT (business_date, {group}) DO UPDATE SET
     accounts_dormant = excluded.accounts_dormant, accounts_closed = excluded.accounts_closed,
     accounts_frozen_or_lost = excluded.accounts_frozen_or_lost
 """
+ACCOUNT_STATUSES = {
+    "normal": literal(CustomerStatus.NORMAL),
+    "dormant": literal(CustomerStatus.DORMANT),
+    "closed": literal(CustomerStatus.CLOSED),
+    "frozen": literal(CustomerStatus.FROZEN),
+    "reported_lost": literal(CustomerStatus.REPORTED_LOST),
+}
 
 
 PARETO_SQL = """
@@ -278,6 +293,7 @@ def _accounts(day: datetime.date) -> None:
             cursor.execute(
                 ACCOUNTS_SQL.format(
                     **group,
+                    **ACCOUNT_STATUSES,
                     branch_value="MAX(c.branch_id)," if group["branch_column"] else "",
                     day=_date_sql(day),
                     zeros=", ".join(zeros),
@@ -402,7 +418,7 @@ def metrics_compute_month(*, month: datetime.date) -> int:
 
 def _is_open(month: datetime.date) -> bool:
     """A month is still open while no later business day has been loaded."""
-    return not DailyBalance.objects.filter(business_date__gte=_next_month(month)).exists()
+    return not DailyBalance.objects.filter(business_date__gte=next_month(month)).exists()
 
 
 def metrics_for_run(*, run: ImportRun) -> None:
@@ -494,7 +510,7 @@ def _months_weighed(days: list[datetime.date]) -> list[datetime.date]:
         by_month.setdefault(day.replace(day=1), []).append(day)
     for month, in_month in by_month.items():
         months.add(month)
-        following = _next_month(month)
+        following = next_month(month)
         last = max(in_month)
         if (
             CustomerMonth.objects.filter(month=following).exists()
@@ -503,7 +519,7 @@ def _months_weighed(days: list[datetime.date]) -> list[datetime.date]:
             ).exists()
         ):
             months.add(following)
-        previous = (month - datetime.timedelta(days=1)).replace(day=1)
+        previous = previous_month(month)
         first = min(in_month)
         if (
             CustomerMonth.objects.filter(month=previous).exists()
@@ -516,7 +532,3 @@ def _months_weighed(days: list[datetime.date]) -> list[datetime.date]:
         ):
             months.add(previous)
     return sorted(months)
-
-
-def _next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)

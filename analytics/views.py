@@ -1,5 +1,6 @@
 """Dashboards for team leads (their team), branch managers (their branch) and head office
-(the company, with branch comparison), from the pre-aggregated metrics; every figure is
+(the company, with branch comparison), from the pre-aggregated metrics, with the CSV of
+their staff table and the drill-down to the customers behind a figure; every figure is
 scoped by dashboard_scope."""
 
 from itertools import chain
@@ -7,18 +8,20 @@ from operator import itemgetter
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
 
+from crm.charts import figure_html
 from crm.csvsafe import csv_chunks
 from crm.pagination import pagination
+from crm.roles import Access, RoleRequiredMixin, role_required
 from crm.services import audit_record
-from customers.charts import figure_html
 from customers.models import Channel
-from customers.tables import CustomerTable, constant_columns, money_plain, sort_of
+from customers.tables.columns import money_plain, sort_of
+from customers.tables.lists import CustomerTable, constant_columns
 
 from . import charts
 from . import selectors as sel
@@ -28,6 +31,7 @@ from .tables import BrokerPerformanceTable
 BROKERS_PER_PAGE = 25
 
 
+@role_required(Access.DASHBOARDS)
 def dashboard(request):
     scope = sel.dashboard_scope(request.user)
     form = DateRangeForm(request.GET or None)
@@ -35,22 +39,13 @@ def dashboard(request):
     context = {"form": form, "scope": scope, "loaded": last is not None}
     if last is None:
         return render(request, "analytics/dashboard.html", context)
-    asked = form.cleaned_data if form.is_valid() else {}
-    start, end = sel.dashboard_period(asked.get("start"), asked.get("end"), first=first, last=last)
-    brokers = sel.broker_performance(scope, start, end)
-    # Handed over in the table's default order (Meta.order_by, -contribution): django-tables2
-    # sorts a list with a comparator that resolves each row's accessors at every comparison,
-    # some 30 ms over the company's 1,900 brokers, but rows already in order take it one pass.
-    # The table still sorts, so a ?sort= or another default stays right, only slower.
-    table = BrokerPerformanceTable(sorted(brokers, key=itemgetter("contribution"), reverse=True))
-    if request.GET.get("export") == "brokers":
-        # The table sorts the export too, so that it lists the brokers as the screen does.
-        RequestConfig(request, paginate=False).configure(table)
-        return _brokers_csv(request, table, start, end)
+    start, end = _period(form, first=first, last=last)
+    table = _broker_table(scope, start, end)
     RequestConfig(request, paginate=pagination(lazy=False, per_page=BROKERS_PER_PAGE)).configure(
         table
     )
     series = sel.daily_series(scope, start, end)
+    pareto = sel.contribution_pareto(scope, end)
     context.update(
         start=start,
         end=end,
@@ -59,37 +54,75 @@ def dashboard(request):
         comparison=sel.period_comparison(scope, end.replace(day=1)),
         accounts=sel.accounts_summary(scope, start, end),
         groups=sel.group_rollup(scope, end),
-        pareto=sel.contribution_pareto(scope, end),
+        pareto=pareto,
         table=table,
+        **_dashboard_charts(scope, start, end, series=series, pareto=pareto),
     )
+    return render(request, "analytics/dashboard.html", context)
+
+
+@role_required(Access.DASHBOARDS)
+def broker_export(request):
+    """The dashboard's staff performance table as CSV, every broker of the period and in the
+    order the page shows them (its ?start=, ?end= and ?sort=); audited."""
+    scope = sel.dashboard_scope(request.user)
+    first, last = sel.loaded_range()
+    if last is None:
+        return redirect("analytics:dashboard")
+    start, end = _period(DateRangeForm(request.GET or None), first=first, last=last)
+    table = _broker_table(scope, start, end)
+    # The table sorts the export too, so that it lists the brokers as the screen does.
+    RequestConfig(request, paginate=False).configure(table)
+    return _brokers_csv(request, table, start, end)
+
+
+def _period(form, *, first, last) -> tuple:
+    """The period asked for (a range the form refuses asks for none), within the loaded days
+    from `first` to `last`."""
+    asked = form.cleaned_data if form.is_valid() else {}
+    return sel.dashboard_period(asked.get("start"), asked.get("end"), first=first, last=last)
+
+
+def _broker_table(scope, start, end) -> BrokerPerformanceTable:
+    brokers = sel.broker_performance(scope, start, end)
+    # Handed over in the table's default order (Meta.order_by, -contribution): django-tables2
+    # sorts a list with a comparator that resolves each row's accessors at every comparison,
+    # some 30 ms over the company's 1,900 brokers, but rows already in order take it one pass.
+    # The table still sorts, so a ?sort= or another default stays right, only slower.
+    return BrokerPerformanceTable(sorted(brokers, key=itemgetter("contribution"), reverse=True))
+
+
+def _dashboard_charts(scope, start, end, *, series, pareto) -> dict[str, str]:
+    """The dashboard's charts as HTML fragments, their elements linked to the customers
+    behind them; a chart with nothing to draw is left out."""
+    drill = reverse("analytics:drilldown")
+    shown = {}
     if series:
-        drill = reverse("analytics:drilldown")
         period = f"{drill}?start={start}&end={end}"
-        context.update(
+        shown.update(
             assets_chart=figure_html(charts.assets_and_inflow_figure(series, drill_url=drill)),
             revenue_chart=figure_html(charts.revenue_figure(series, drill_url=drill)),
             mix_chart=figure_html(charts.revenue_mix_figure(series, drill_url=period)),
             channel_chart=figure_html(charts.channel_mix_figure(series, drill_url=period)),
         )
-    drill = reverse("analytics:drilldown") + f"?month={end.replace(day=1)}"
-    if context["pareto"]["curve"]:
-        context["pareto_chart"] = figure_html(
-            charts.pareto_figure(context["pareto"], drill_url=drill)
-        )
+    if pareto["curve"]:
+        month = f"{drill}?month={end.replace(day=1)}"
+        shown["pareto_chart"] = figure_html(charts.pareto_figure(pareto, drill_url=month))
     if scope.company:
         branches = sel.branch_comparison(scope, start, end)
         if branches:
-            context["branch_chart"] = figure_html(
+            shown["branch_chart"] = figure_html(
                 charts.branch_volume_figure(branches, drill_url=reverse("customers:list"))
             )
-    return render(request, "analytics/dashboard.html", context)
+    return shown
 
 
 def _brokers_csv_url(request) -> str:
     """The broker CSV of the period and sort the page shows."""
     params = {name: request.GET.get(name, "") for name in ("start", "end")}
     params["sort"] = sort_of(BrokerPerformanceTable, request.GET.get("sort", ""))
-    return "?" + urlencode({**{k: v for k, v in params.items() if v}, "export": "brokers"})
+    query = urlencode({k: v for k, v in params.items() if v})
+    return reverse("analytics:broker-export") + (f"?{query}" if query else "")
 
 
 def _brokers_csv(request, table, start, end):
@@ -137,10 +170,11 @@ def _brokers_csv(request, table, start, end):
     return response
 
 
-class DrilldownView(SingleTableMixin, TemplateView):
+class DrilldownView(RoleRequiredMixin, SingleTableMixin, TemplateView):
     """The customers behind a number of the dashboard (a day's point, a pie's slice, a
     Pareto point), under a title that names the figure and counts them."""
 
+    access = Access.DASHBOARDS
     template_name = "analytics/drilldown.html"
     table_class = CustomerTable
     table_pagination = pagination()
@@ -150,16 +184,20 @@ class DrilldownView(SingleTableMixin, TemplateView):
         # manager's branch).
         return {**super().get_table_kwargs(), "exclude": constant_columns(self.request.user)}
 
-    def get_table_data(self):
-        scope = sel.dashboard_scope(self.request.user)
-        form = DrilldownForm(self.request.GET)
+    def get(self, request, *args, **kwargs):
+        self.scope = sel.dashboard_scope(request.user)
+        # The parameters name one figure or none (DrilldownForm); none is a 404.
+        form = DrilldownForm(request.GET)
         if not form.is_valid():
             raise Http404(_("No such figure."))
         self.figure = form.cleaned_data
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
         if self.figure["start"]:
             self.customers = sel.customers_behind_days(
                 self.request.user,
-                scope,
+                self.scope,
                 start=self.figure["start"],
                 end=self.figure["end"],
                 figure=self.figure["figure"] or None,
@@ -168,7 +206,7 @@ class DrilldownView(SingleTableMixin, TemplateView):
         else:
             self.customers = sel.customers_behind(
                 self.request.user,
-                scope,
+                self.scope,
                 month=self.figure["month"],
                 since=self.figure["since"],
                 top=self.figure["top"],

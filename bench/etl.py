@@ -14,10 +14,7 @@ import argparse
 import csv
 import datetime
 import json
-import os
 import resource
-import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -25,8 +22,23 @@ from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+from common import (
+    OUT,
+    add_lifetime_options,
+    add_quick_option,
+    database_prepare,
+    db_settings,
+    django_setup,
+    generate,
+    import_day,
+    partition_facts,
+    report,
+    say,
+    say_targets,
+    scratch,
+    sizes_for,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
 FULL = {"trades": 1_000_000, "customers": 200_000}
 QUICK = {"trades": 20_000, "customers": 4_000}
@@ -50,23 +62,15 @@ def main() -> int:
     _django_setup()
     if args.import_only:
         return _import_only(Path(args.import_only))
-    sizes = QUICK if args.quick else FULL
-    customers = args.customers or sizes["customers"]
-    trades = args.trades or sizes["trades"]
+    sizes = sizes_for(args, full=FULL, quick=QUICK, customers=args.customers, trades=args.trades)
+    customers, trades = sizes["customers"], sizes["trades"]
     created = _database_prepare(reset=args.reset)
     partitioned = not args.unpartitioned
     if partitioned:
-        _partition_facts()
+        partition_facts()
     out_dir = OUT / f"etl-c{customers}-t{trades}"
-    try:
+    with scratch(keep=args.keep, created=created, out_dir=out_dir):
         figures = _run(out_dir, customers=customers, trades=trades)
-    finally:
-        if not args.keep:
-            shutil.rmtree(out_dir, ignore_errors=True)
-            if created:
-                _database_drop()
-    if args.keep:
-        say(f"kept: exports under {out_dir}, database {_db_settings()['NAME']}")
     met = {
         "day_seconds_max": figures["day_seconds"] <= TARGETS["day_seconds_max"],
         "import_to_copy_ratio_max": (
@@ -75,28 +79,28 @@ def main() -> int:
         "peak_rss_mb_max": figures["peak_rss_mb"] <= TARGETS["peak_rss_mb_max"],
         "speedup_vs_orm_min": figures["speedup_vs_orm"] >= TARGETS["speedup_vs_orm_min"],
     }
-    for name, ok in met.items():
-        say(f"target {name} = {TARGETS[name]}: {'met' if ok else 'MISSED'}")
+    say_targets(met, TARGETS)
     day2_files = figures.pop("day2_files")
-    report = {
-        "figures": figures,
-        "day2_files": day2_files,
-        "sizes": {
-            "customers": customers,
-            "trades": trades,
-            "quick": args.quick,
-            "partitioned": partitioned,
+    report(
+        {
+            "figures": figures,
+            "day2_files": day2_files,
+            "sizes": {
+                "customers": customers,
+                "trades": trades,
+                "quick": args.quick,
+                "partitioned": partitioned,
+            },
         },
-        "targets": TARGETS,
-        "met": met,
-    }
-    print(json.dumps(report, ensure_ascii=False), flush=True)
+        targets=TARGETS,
+        met=met,
+    )
     return 0
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 trades, 4,000 customers")
+    add_quick_option(parser, "20,000 trades, 4,000 customers")
     parser.add_argument("--trades", type=int, help="trades of the measured day")
     parser.add_argument("--customers", type=int, help="customers in the master data")
     parser.add_argument(
@@ -105,150 +109,42 @@ def _parse_args() -> argparse.Namespace:
         help="leave the fact tables as the migrations make them; by default they are first"
         " partitioned (manage.py partition_facts), as the README advises for production",
     )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the exports and the database afterwards"
-    )
-    parser.add_argument(
-        "--reset", action="store_true", help="drop and re-create the database before the run"
-    )
+    add_lifetime_options(parser)
     parser.add_argument("--measure-import", metavar="DAYDIR", help=argparse.SUPPRESS)
     parser.add_argument("--import-only", metavar="DAYDIR", help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def django_setup(script: str, default_url: str, measures: str, *, refuse_debug: bool) -> None:
-    """Set Django up for a benchmark: PostgreSQL only, DEBUG off as in production (with
-    DEBUG on Django keeps every query it sends). Shared by every script in bench/."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", default_url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    # The benchmarks report in English: so do the commands and services they call.
-    os.environ.setdefault("LANGUAGE", "en")
-    import django
-    from django.utils import translation
-
-    django.setup()
-    from crm.commands import command_language
-
-    translation.activate(command_language())
-    if _db_settings()["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(
-            f"bench/{script} measures {measures} on PostgreSQL; DATABASE_URL points at "
-            f"{_db_settings()['ENGINE']}. Set DATABASE_URL=postgres://… (default {default_url})."
-        )
-    from django.conf import settings
-
-    if refuse_debug and settings.DEBUG:
-        sys.exit(f"bench/{script} measures with DEBUG off; unset DEBUG or set DEBUG=false.")
 
 
 def _django_setup() -> None:
     django_setup("etl.py", DEFAULT_DATABASE_URL, "the import path (COPY)", refuse_debug=False)
 
 
-def _db_settings() -> dict:
-    from django.conf import settings
-
-    return settings.DATABASES["default"]
-
-
 # -- the database --------------------------------------------------------------------------
 
 
-def _maintenance_connection():
-    import psycopg2
-
-    db = _db_settings()
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-    )
-    conn.autocommit = True
-    return conn
-
-
 def _database_prepare(*, reset: bool) -> bool:
-    """Create (or with reset re-create) the database and migrate it; True if created here."""
-    from django.core.management import call_command
-    from psycopg2 import sql
-
-    name = _db_settings()["NAME"]
-    conn = _maintenance_connection()
-    try:
-        with conn.cursor() as cursor:
-            if reset:
-                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            created = cursor.fetchone() is None
-            if created:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                say(f"created database {name}")
-    finally:
-        conn.close()
-    call_command("migrate", interactive=False, verbosity=0)
+    """The shared preparation, refusing a database that has imported days already."""
     from customers.models import ImportRun
 
+    created = database_prepare(reset=reset)
     if ImportRun.objects.exists():
         sys.exit(
-            f"Database {name} already holds imported days, so day 2 would be a re-load and not a"
-            " first load. Run again with --reset (drops and re-creates it) or point"
-            " DATABASE_URL at another database."
+            f"Database {db_settings()['NAME']} already holds imported days, so day 2 would be a"
+            " re-load and not a first load. Run again with --reset (drops and re-creates it) or"
+            " point DATABASE_URL at another database."
         )
     return created
-
-
-def _partition_facts() -> None:
-    import io
-
-    from django.core.management import call_command
-
-    call_command("partition_facts", stdout=io.StringIO())
-    say("fact tables partitioned (manage.py partition_facts): each day gets its own partition")
-
-
-def _database_drop() -> None:
-    from django.db import connections
-    from psycopg2 import sql
-
-    connections.close_all()
-    conn = _maintenance_connection()
-    try:
-        with conn.cursor() as cursor:
-            name = _db_settings()["NAME"]
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    finally:
-        conn.close()
 
 
 # -- the steps -----------------------------------------------------------------------------
 
 
 def _run(out_dir: Path, *, customers: int, trades: int) -> dict:
-    from customers.etl.generator import generate_exports
-
-    say(f"generating 2 days: {customers:,} customers, ~{trades:,} trades a day -> {out_dir}")
-    started = time.perf_counter()
-    day1, day2 = generate_exports(
-        out_dir=out_dir,
-        customers=customers,
-        days=2,
-        seed=SEED,
-        trades_per_day=trades,
-        progress=lambda message: say(f"  {message}"),
+    generation_seconds, (day1, day2) = generate(
+        out_dir, customers=customers, days=2, seed=SEED, trades_per_day=trades
     )
-    generation_seconds = time.perf_counter() - started
-    say(f"generation: {generation_seconds:.1f}s")
 
-    run, day1_seconds = _import_day(day1)
+    run, day1_seconds = import_day(day1)
     say(f"day 1 import ({day1.name}, master data): {day1_seconds:.1f}s, {_run_summary(run)}")
 
     _checkpoint()
@@ -303,18 +199,6 @@ def _checkpoint() -> None:
             cursor.execute("CHECKPOINT")
     except DatabaseError as error:  # only superusers (or pg_checkpoint) may
         say(f"(no CHECKPOINT between the steps: {error})")
-
-
-def _import_day(folder: Path):
-    from customers.models import RunStatus
-    from customers.services import counter_day_import
-
-    started = time.perf_counter()
-    run = counter_day_import(folder=folder)
-    seconds = time.perf_counter() - started
-    if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
-        sys.exit(f"import of {folder.name} ended {run.status}: {run.error}")
-    return run, seconds
 
 
 def _run_summary(run) -> str:

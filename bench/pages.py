@@ -17,28 +17,40 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import random
-import re
-import secrets
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from etl import (
-    _database_drop,
-    _db_settings,
-    _maintenance_connection,
-    _partition_facts,
+from common import (
+    OUT,
+    add_lifetime_options,
+    add_quick_option,
+    busiest_branch_manager,
+    captured,
+    clients_for,
+    database_prepare,
+    db_settings,
     django_setup,
+    generate,
+    get,
+    login,
+    page_summaries,
+    partition_facts,
+    report,
     say,
+    say_targets,
+    scratch,
+    short,
+    sizes_for,
+    sqlite_django_setup,
+    static_prepare,
+    stats,
+    vacuum_analyze,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
 STATIC_ROOT = OUT / "pages-static"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_pages"
 # The generator's trade count is Poisson around trades_per_day: 252,000 a day keeps 20 days
@@ -53,7 +65,6 @@ HOLDS = "600519"
 ASSETS_MIN = 500_000
 LIST_QUERY = f"holds={HOLDS}&assets_min={ASSETS_MIN}"
 SORT = "-total_assets"  # CustomerTable keeps django-tables2's order_by_field, `sort`
-SLOWEST_SHOWN = 3
 TARGETS = {"c360_p95_ms_max": 200, "list_p95_ms_max": 300}
 LOGINS = {"broker": "bench-broker", "branch": "bench-branch", "head": "bench-head"}
 # --sqlite: the Makefile's demo target (DEMO_CUSTOMERS, DEMO_DAYS, --seed 7) and its logins.
@@ -71,69 +82,51 @@ def main() -> int:
     if args.sqlite:
         return sqlite_main(args)
     _django_setup()
-    sizes = QUICK if args.quick else FULL
-    requests = args.requests or sizes["requests"]
-    created = _database_prepare(reset=args.reset)
+    sizes = sizes_for(args, full=FULL, quick=QUICK, requests=args.requests)
+    requests = sizes["requests"]
+    created = database_prepare(reset=args.reset)
     if args.partitioned:
-        _partition_facts()
+        partition_facts()
     out_dir = OUT / f"pages-c{sizes['customers']}-d{sizes['days']}-t{sizes['trades_per_day']}"
-    try:
+    with scratch(keep=args.keep, created=created, out_dir=out_dir, also=(STATIC_ROOT,)):
         dataset = _dataset(out_dir, sizes, quick=args.quick)
         users = _users()
         matches = _list_matches(users)
-        _static_prepare()
+        static_prepare(STATIC_ROOT)
         pages = _measure(users, requests=requests, matches=matches)
         partitioned = _partitioned()  # asked while the database still exists
-    finally:
-        if not args.keep:
-            shutil.rmtree(out_dir, ignore_errors=True)
-            shutil.rmtree(STATIC_ROOT, ignore_errors=True)
-            if created:
-                _database_drop()
-    if args.keep:
-        say(f"kept: exports under {out_dir}, database {_db_settings()['NAME']}")
     figures = _figures(pages, dataset)
     met = {
         "c360_p95_ms_max": figures["c360_p95_ms"] <= TARGETS["c360_p95_ms_max"],
         "list_p95_ms_max": figures["list_p95_ms"] <= TARGETS["list_p95_ms_max"],
     }
-    for name, ok in met.items():
-        say(f"target {name} = {TARGETS[name]}: {'met' if ok else 'MISSED'}")
-    report = {
-        "figures": figures,
-        "pages": {
-            kind: {k: v for k, v in page.items() if k not in ("slowest", "ms")}
-            for kind, page in pages.items()
+    say_targets(met, TARGETS)
+    report(
+        {
+            "figures": figures,
+            "pages": page_summaries(pages),
+            "sizes": {
+                "customers": dataset["customers"],
+                "trades": dataset["trades"],
+                "days": dataset["days"],
+                "requests": requests,
+                "quick": args.quick,
+                "partitioned": partitioned,
+                "holders_600519": dataset["holders"],
+                "list_rows": matches,
+            },
         },
-        "sizes": {
-            "customers": dataset["customers"],
-            "trades": dataset["trades"],
-            "days": dataset["days"],
-            "requests": requests,
-            "quick": args.quick,
-            "partitioned": partitioned,
-            "holders_600519": dataset["holders"],
-            "list_rows": matches,
-        },
-        "targets": TARGETS,
-        "met": met,
-    }
-    print(json.dumps(report, ensure_ascii=False), flush=True)
+        targets=TARGETS,
+        met=met,
+    )
     return 0
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="3,000 customers, 3 days of ~10,000 trades"
-    )
+    add_quick_option(parser, "3,000 customers, 3 days of ~10,000 trades")
     parser.add_argument("--requests", type=int, help="timed 360 requests (default 200, quick 30)")
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the exports and the database afterwards"
-    )
-    parser.add_argument(
-        "--reset", action="store_true", help="drop and re-create the database before the run"
-    )
+    add_lifetime_options(parser)
     parser.add_argument(
         "--partitioned",
         action="store_true",
@@ -175,28 +168,6 @@ def _django_setup() -> None:
 # -- the database and the dataset --------------------------------------------------------------
 
 
-def _database_prepare(*, reset: bool) -> bool:
-    """Create (or with reset re-create) the database and migrate it; True if created here."""
-    from django.core.management import call_command
-    from psycopg2 import sql
-
-    name = _db_settings()["NAME"]
-    conn = _maintenance_connection()
-    try:
-        with conn.cursor() as cursor:
-            if reset:
-                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            created = cursor.fetchone() is None
-            if created:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                say(f"created database {name}")
-    finally:
-        conn.close()
-    call_command("migrate", interactive=False, verbosity=0)
-    return created
-
-
 def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
     """Generate and import the days, or reuse a database a --keep run left with them."""
     from django.db.models import Count
@@ -212,18 +183,24 @@ def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
         customers = Customer.objects.count()
         if (days, customers) != (sizes["days"], sizes["customers"]):
             sys.exit(
-                f"Database {_db_settings()['NAME']} holds {days} days of {customers:,} customers,"
+                f"Database {db_settings()['NAME']} holds {days} days of {customers:,} customers,"
                 f" not the {sizes['days']} days of {sizes['customers']:,} this size needs. Run"
                 " again with --reset (drops and re-creates it) or point DATABASE_URL elsewhere."
             )
         say(f"reusing the loaded dataset: {days} days, {customers:,} customers")
         timings["metrics_seconds"] = _metrics_backfill()
     else:
-        timings["generation_seconds"] = _generate(out_dir, sizes)
+        timings["generation_seconds"], _ = generate(
+            out_dir,
+            customers=sizes["customers"],
+            days=sizes["days"],
+            seed=SEED,
+            trades_per_day=sizes["trades_per_day"],
+        )
         runs, timings["import_seconds"] = _import(out_dir)
         timings["metrics_seconds"] = _metrics(runs)
         _merge_finished_months()
-    timings["vacuum_seconds"] = _vacuum_analyze()
+    timings["vacuum_seconds"] = vacuum_analyze()
     trades = Trade.objects.count()
     customers = Customer.objects.count()
     days = loaded.aggregate(n=Count("business_date", distinct=True))["n"]
@@ -235,29 +212,6 @@ def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
     if not holders:
         sys.exit(f"Nobody holds {HOLDS}: the list filter would measure an empty page.")
     return {"customers": customers, "trades": trades, "days": days, "holders": holders, **timings}
-
-
-def _generate(out_dir: Path, sizes: dict) -> float:
-    from customers.etl.generator import generate_exports
-
-    say(
-        f"generating {sizes['days']} days: {sizes['customers']:,} customers,"
-        f" ~{sizes['trades_per_day']:,} trades a day -> {out_dir}"
-    )
-    # A folder left by an interrupted run must not be taken for a finished day.
-    shutil.rmtree(out_dir, ignore_errors=True)
-    started = time.perf_counter()
-    generate_exports(
-        out_dir=out_dir,
-        customers=sizes["customers"],
-        days=sizes["days"],
-        seed=SEED,
-        trades_per_day=sizes["trades_per_day"],
-        progress=lambda message: say(f"  {message}"),
-    )
-    seconds = time.perf_counter() - started
-    say(f"generation: {seconds:.1f}s")
-    return seconds
 
 
 def _import(out_dir: Path) -> tuple[list, float]:
@@ -309,19 +263,6 @@ def _metrics_backfill() -> float | None:
     return None
 
 
-def _vacuum_analyze() -> float:
-    """VACUUM ANALYZE once: the state autovacuum reaches a few minutes after the nightly import,
-    so that plans and visibility do not depend on when autovacuum last came by."""
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-    seconds = time.perf_counter() - started
-    say(f"VACUUM (ANALYZE): {seconds:.1f}s")
-    return seconds
-
-
 def _holders() -> int:
     from customers.models import DailyPosition
     from customers.selectors.lists import latest_business_day
@@ -342,20 +283,7 @@ def _users() -> dict:
     office, linked to imported staff the way demo_users links its demo logins."""
     from django.db.models import Count
 
-    from crm.models import Branch, Role, Staff
-    from crm.services import staff_login_create
-
-    def login(key: str, role, staff: Staff | None):
-        linked = staff_login_create(
-            username=LOGINS[key],
-            password=secrets.token_urlsafe(24),  # force_login: never typed
-            role=role,
-            staff_code=staff.staff_code if staff else LOGINS[key].upper(),
-            name=staff.name if staff else LOGINS[key],
-            branch=staff.branch if staff else None,
-            team=staff.team if staff else None,
-        )
-        return linked.user
+    from crm.models import Role, Staff
 
     # A re-run finds its logins linked already; look for staff regardless of the link.
     broker = (
@@ -364,18 +292,13 @@ def _users() -> dict:
         .order_by("-n", "staff_code")
         .first()
     )
-    busiest = Branch.objects.annotate(n=Count("customers")).order_by("-n", "code").first()
-    head = (
-        Staff.objects.filter(branch=busiest, role=Role.BRANCH_MANAGER, is_active=True)
-        .order_by("staff_code")
-        .first()
-    )
+    busiest, head = busiest_branch_manager()
     if broker is None or head is None:
         sys.exit("The imported staff has no active broker or branch manager to log in as.")
     users = {
-        "broker": login("broker", Role.BROKER, broker),
-        "branch": login("branch", Role.BRANCH_MANAGER, head),
-        "head": login("head", Role.HEAD_OFFICE, None),
+        "broker": login(LOGINS["broker"], Role.BROKER, broker),
+        "branch": login(LOGINS["branch"], Role.BRANCH_MANAGER, head),
+        "head": login(LOGINS["head"], Role.HEAD_OFFICE),
     }
     say(
         f"logins: {LOGINS['broker']} = broker {broker.staff_code} ({broker.n:,} customers),"
@@ -389,13 +312,13 @@ def _list_matches(users: dict) -> dict[str, int]:
     """Customers the list filter returns for each list user (counted once, not timed)."""
     from django.http import QueryDict
 
-    from customers.filters import CustomerListFilter
-    from customers.selectors.lists import customer_list_for_user
+    from customers.filters.lists import CustomerListFilter
+    from customers.selectors.customers import customers_for_user
 
     matches = {}
     for key in ("head", "branch"):
         filterset = CustomerListFilter(
-            QueryDict(LIST_QUERY), queryset=customer_list_for_user(users[key])
+            QueryDict(LIST_QUERY), queryset=customers_for_user(users[key])
         )
         if not filterset.is_valid():
             sys.exit(f"the list filters {LIST_QUERY} are not valid: {filterset.errors}")
@@ -409,32 +332,14 @@ def _list_matches(users: dict) -> dict[str, int]:
     return matches
 
 
-def _static_prepare(root: Path = STATIC_ROOT) -> None:
-    """With DEBUG off the pages need the hashed static manifest: collect it into bench/out."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.STATIC_ROOT = root  # before the storage and WhiteNoise first read it
-    started = time.perf_counter()
-    call_command("collectstatic", interactive=False, verbosity=0)
-    say(f"collectstatic into {root}: {time.perf_counter() - started:.1f}s")
-
-
 # -- measuring -----------------------------------------------------------------------------------
 
 
 def _measure(users: dict, *, requests: int, matches: dict[str, int]) -> dict[str, dict]:
     """Every page kind: warm-up, one request with its queries captured, then the timed ones."""
-    from django.test import Client
-
     from customers.views.lists import PER_PAGE
 
-    clients = {}
-    for key, user in users.items():
-        # Host and scheme as behind the production proxy: ALLOWED_HOSTS, SSL redirect.
-        client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
-        client.force_login(user)
-        clients[key] = client
+    clients = clients_for(users)
 
     # kind: (login, warm-up URLs, timed URLs)
     plans = {}
@@ -459,8 +364,8 @@ def _measure(users: dict, *, requests: int, matches: dict[str, int]) -> dict[str
     gc.collect()
     for key, warmup, _ in plans.values():
         for url in warmup:
-            _get(clients[key], url)
-    pages = {kind: _captured(clients[key], warmup[0]) for kind, (key, warmup, _) in plans.items()}
+            get(clients[key], url)
+    pages = {kind: captured(clients[key], warmup[0]) for kind, (key, warmup, _) in plans.items()}
     timings = {kind: [] for kind in plans}
     # Interleaved, so that a slow minute of the machine does not fall on one page kind only.
     longest = max(len(urls) for _, _, urls in plans.values())
@@ -468,19 +373,19 @@ def _measure(users: dict, *, requests: int, matches: dict[str, int]) -> dict[str
     for i in range(longest):
         for kind, (key, _, urls) in plans.items():
             if i < len(urls):
-                timings[kind].append(_get(clients[key], urls[i]))
+                timings[kind].append(get(clients[key], urls[i]))
     seconds = time.perf_counter() - started
     say(f"measured {sum(map(len, timings.values())):,} requests in {seconds:.1f}s")
     for kind, ms in timings.items():
         page = pages[kind]
-        page.update(requests=len(ms), **_stats(ms), ms=ms)
+        page.update(requests=len(ms), **stats(ms), ms=ms)
         say(
             f"{kind:<28} n={len(ms):>4}  p50 {page['p50_ms']:>7.1f}  p95 {page['p95_ms']:>7.1f}"
             f"  max {page['max_ms']:>7.1f} ms  {page['queries']:>3} queries"
             f"  ({page['sql_ms']:.1f} ms of SQL in the captured request)"
         )
         for query_ms, sql in page["slowest"]:
-            say(f"      {query_ms:>7.1f} ms  {_short(sql)}")
+            say(f"      {query_ms:>7.1f} ms  {short(sql)}")
     return pages
 
 
@@ -513,62 +418,12 @@ def _c360_samples(users: dict, requests: int) -> tuple[list[str], list[str]]:
     return broker_sample, head_sample
 
 
-def _get(client, url: str) -> float:
-    """One request; its server-side time in ms (the test client calls the WSGI handler)."""
-    started = time.perf_counter()
-    response = client.get(url)
-    ms = (time.perf_counter() - started) * 1000
-    if response.status_code != 200:
-        sys.exit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
-    return ms
-
-
-def _captured(client, url: str) -> dict:
-    """One request with its SQL captured: the query count and the slowest statements."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        _get(client, url)
-    queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
-    return {
-        "url": url,
-        "queries": len(queries),
-        "sql_ms": round(sum(ms for ms, _ in queries), 1),
-        "slowest": sorted(queries, key=lambda q: -q[0])[:SLOWEST_SHOWN],
-    }
-
-
-def _stats(ms: list[float]) -> dict:
-    ordered = sorted(ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(_percentile(ordered, 95), 1),
-        "max_ms": round(ordered[-1], 1),
-    }
-
-
-def _percentile(ordered: list[float], p: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _short(sql: str, width: int = 160) -> str:
-    sql = re.sub(r"\s+", " ", sql)
-    return sql if len(sql) <= width else sql[: width - 1] + "…"
-
-
 def _figures(pages: dict[str, dict], dataset: dict) -> dict:
     """Pooled figures per page: the 360 mix and every list variant together."""
     figures = {}
     for prefix in ("c360", "list"):
         kinds = [page for kind, page in pages.items() if kind.startswith(prefix + "/")]
-        pooled = _stats([ms for page in kinds for ms in page["ms"]])
+        pooled = stats([ms for page in kinds for ms in page["ms"]])
         for name, value in pooled.items():
             figures[f"{prefix}_{name}"] = value
         figures[f"{prefix}_queries"] = max(page["queries"] for page in kinds)
@@ -586,20 +441,18 @@ def sqlite_main(args: argparse.Namespace) -> int:
     if args.reset:
         for leftover in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
             leftover.unlink(missing_ok=True)
-    _sqlite_django_setup(path)
+    sqlite_django_setup("pages.py", path)
     requests = args.requests or SQLITE_REQUESTS
     dataset = _sqlite_dataset(path)
     users = _sqlite_users()
-    _static_prepare(SQLITE_STATIC_ROOT)
+    static_prepare(SQLITE_STATIC_ROOT)
     try:
         results = _sqlite_measure(users, _sqlite_cases(users), requests=requests)
     finally:
         shutil.rmtree(SQLITE_STATIC_ROOT, ignore_errors=True)
     per_filter = _sqlite_per_filter(results)
     worst = max(per_filter.values(), key=lambda stats: stats["p95_ms"])
-    pooled = _stats(
-        [ms for by_user in results.values() for r in by_user.values() for ms in r["ms"]]
-    )
+    pooled = stats([ms for by_user in results.values() for r in by_user.values() for ms in r["ms"]])
     figures = {
         **{f"filters_{name}": value for name, value in pooled.items()},
         "filter_worst_p95_ms": worst["p95_ms"],
@@ -615,7 +468,7 @@ def sqlite_main(args: argparse.Namespace) -> int:
     )
     from customers.models import Customer, ImportRun, Trade
 
-    report = {
+    payload = {
         "mode": "sqlite",
         "figures": figures,
         "filters": per_filter,
@@ -630,29 +483,9 @@ def sqlite_main(args: argparse.Namespace) -> int:
             "requests": requests,
             "database": str(path),
         },
-        "targets": SQLITE_TARGETS,
-        "met": met,
     }
-    print(json.dumps(report, ensure_ascii=False), flush=True)
+    report(payload, targets=SQLITE_TARGETS, met=met)
     return 0
-
-
-def _sqlite_django_setup(path: Path) -> None:
-    import os
-
-    sys.path.insert(0, str(ROOT))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    if settings.DEBUG:
-        sys.exit("bench/pages.py measures with DEBUG off; unset DEBUG or set DEBUG=false.")
 
 
 def _sqlite_dataset(path: Path) -> dict:
@@ -729,9 +562,10 @@ def _sqlite_cases(users: dict) -> dict[str, dict[str, str]]:
     from django.http import QueryDict
 
     from crm.selectors import staff_for_user
-    from customers.filters import CustomerListFilter
+    from customers.filters.lists import CustomerListFilter
     from customers.models import Customer
-    from customers.selectors.lists import branches_for_user, customer_list_for_user
+    from customers.selectors.customers import customers_for_user
+    from customers.selectors.lists import branches_for_user
     from products.models import Security
 
     broker = staff_for_user(users["broker"])
@@ -792,7 +626,7 @@ def _sqlite_cases(users: dict) -> dict[str, dict[str, str]]:
         for key, query in by_user.items():
             filterset = CustomerListFilter(
                 QueryDict(query),
-                queryset=customer_list_for_user(users[key]),
+                queryset=customers_for_user(users[key]),
                 request=SimpleNamespace(user=users[key]),
             )
             if not filterset.is_valid():
@@ -803,13 +637,7 @@ def _sqlite_cases(users: dict) -> dict[str, dict[str, str]]:
 def _sqlite_measure(users: dict, cases: dict, *, requests: int) -> dict:
     """Warm-up, one request with its queries captured, then the timed ones, in rounds over
     every case and user so that a slow moment of the machine does not fall on one case."""
-    from django.test import Client
-
-    clients = {}
-    for key, user in users.items():
-        client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
-        client.force_login(user)
-        clients[key] = client
+    clients = clients_for(users)
     plans = [
         (case, key, f"/customers/?{query}")
         for case, by_user in cases.items()
@@ -818,19 +646,19 @@ def _sqlite_measure(users: dict, cases: dict, *, requests: int) -> dict:
     gc.collect()
     for _ in range(SQLITE_WARMUP):
         for _case, key, url in plans:
-            _get(clients[key], url)
+            get(clients[key], url)
     results: dict = {case: {} for case in cases}
     for case, key, url in plans:
-        captured = _captured(clients[key], url)
-        results[case][key] = {"url": url, "queries": captured["queries"], "ms": []}
+        queries = captured(clients[key], url)["queries"]
+        results[case][key] = {"url": url, "queries": queries, "ms": []}
     started = time.perf_counter()
     for _ in range(requests):
         for case, key, url in plans:
-            results[case][key]["ms"].append(_get(clients[key], url))
+            results[case][key]["ms"].append(get(clients[key], url))
     say(f"measured {requests * len(plans):,} requests in {time.perf_counter() - started:.1f}s")
     for case, by_user in results.items():
         for key, result in by_user.items():
-            result.update(_stats(result["ms"]))
+            result.update(stats(result["ms"]))
             say(
                 f"{case:<36} {key:<7} p50 {result['p50_ms']:>6.1f}  p95 {result['p95_ms']:>6.1f}"
                 f"  max {result['max_ms']:>6.1f} ms  {result['queries']:>2} queries"
@@ -841,7 +669,7 @@ def _sqlite_measure(users: dict, cases: dict, *, requests: int) -> dict:
 def _sqlite_per_filter(results: dict) -> dict:
     """Each case's requests of every user pooled: its p50, p95 and maximum."""
     return {
-        case: _stats([ms for result in by_user.values() for ms in result["ms"]])
+        case: stats([ms for result in by_user.values() for ms in result["ms"]])
         for case, by_user in results.items()
     }
 

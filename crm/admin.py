@@ -105,7 +105,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
             for f in AuditEntry._meta.fields
         ),
     ]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     def get_changelist(self, request, **kwargs):
         return AuditChangeList

@@ -10,6 +10,5 @@ app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 if not app.conf.broker_url:
     # The embedded default: tasks run eagerly in-process, and nothing tries to reach a broker.
-    app.conf.broker_url = "memory://"
-    app.conf.result_backend = None
+    app.conf.update(broker_url="memory://", result_backend=None)
 app.autodiscover_tasks()

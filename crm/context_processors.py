@@ -2,19 +2,20 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import DASHBOARD_ROLES, Role
+from .models import Role
+from .roles import Access, has_access
 from .scoping import reach_of
 from .selectors import role_of, staff_for_user
 
-# (url name, label, roles that see it; None = every signed-in member of staff)
+# (url name, label, the page's Access in crm/roles.py; None = every signed-in member of staff)
 NAVIGATION = (
-    ("home", _("Workbench"), None),
+    ("customers:workbench", _("Workbench"), None),
     ("customers:list", _("Customers"), None),
     ("customers:tasks", _("My tasks"), None),  # a team lead's: TEAM_TASKS
     ("customers:service-requests", _("Service requests"), None),
-    ("analytics:dashboard", _("Dashboards"), DASHBOARD_ROLES),
-    ("customers:imports", _("Imports"), (Role.HEAD_OFFICE, Role.ADMIN)),
-    ("admin:index", _("Administration"), (Role.ADMIN,)),
+    ("analytics:dashboard", _("Dashboards"), Access.DASHBOARDS),
+    ("customers:imports", _("Imports"), Access.IMPORTS),
+    ("admin:index", _("Administration"), Access.ADMINISTRATION),
 )
 
 # The task list of a team lead holds the team's tasks (customers' task_team_for_user).
@@ -32,8 +33,8 @@ def navigation(request) -> dict:
             "url_name": url_name,
             "label": TEAM_TASKS if url_name == "customers:tasks" and team_tasks else label,
         }
-        for url_name, label, roles in NAVIGATION
-        if role is not None and (roles is None or role in roles)
+        for url_name, label, access in NAVIGATION
+        if role is not None and (access is None or has_access(user, access))
     ]
     return {
         "nav_items": items,

@@ -1,6 +1,8 @@
-"""The span of dates a person may enter, written once for every form and filter: from 1900
-to a few days (per field) ahead of today. Outside it a value is a typo or a probe, and one
-stored (year 1 is 1 BC on PostgreSQL) breaks every page that reads it back."""
+"""Dates, written once for every app. The span of dates a person may enter, for every form
+and filter: from 1900 to a few days (per field) ahead of today. Outside it a value is a typo
+or a probe, and one stored (year 1 is 1 BC on PostgreSQL) breaks every page that reads it
+back. And the month arithmetic the partitions, the metrics, the dashboards and the 360 page
+share: a month is the date of its first day."""
 
 import datetime
 
@@ -49,3 +51,40 @@ class DateWithinBounds:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, DateWithinBounds) and other.days_ahead == self.days_ahead
+
+
+def day_from_digits(text: str) -> datetime.date:
+    """The date written YYYYMMDD (a counter's day folder, a day partition's suffix); ValueError
+    for any other text, or for digits that name no day (20260230)."""
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{text!r} is not a date written YYYYMMDD")
+    return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    """The first day of `day`'s month: the date that stands for the month."""
+    return day.replace(day=1)
+
+
+def months_later(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month `months` after `day`'s (before it, for a negative count)."""
+    year, index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return datetime.date(year, index + 1, 1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    """The first day of the month after `day`'s."""
+    return months_later(day, 1)
+
+
+def previous_month(day: datetime.date) -> datetime.date:
+    """The first day of the month before `day`'s."""
+    return months_later(day, -1)
+
+
+def whole_months(start: datetime.date, today: datetime.date) -> int:
+    """The whole months from `start` to `today` (none for a day in the future)."""
+    months = (today.year - start.year) * 12 + today.month - start.month
+    if today.day < start.day:
+        months -= 1
+    return max(months, 0)

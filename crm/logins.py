@@ -5,9 +5,12 @@ The audit entries hang on the sign-in signals because they are the only place wh
 Django's and the admin's login forms report a failure; they record, nothing else.
 """
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Field
 from django.shortcuts import render
 
 from .services import audit_record
@@ -17,7 +20,7 @@ def username_tried(request, credentials: dict | None = None) -> str | None:
     """The username a sign-in tried, cut to the longest a user can have (the login form
     lets any length through to authentication), for the lockout and the audit log alike.
     Never the password."""
-    field = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD)
+    field = cast(Field, get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD))
     source = credentials or getattr(request, "POST", {})
     username = source.get(field.name)
     return None if username is None else str(username)[: field.max_length]
@@ -50,6 +53,7 @@ def lockout_response(request, original_response=None, credentials=None):
         "cooloff_minutes": settings.AXES_COOLOFF_MINUTES,
         "next": request.POST.get("next", ""),  # LoginView checks it when the sign-in succeeds
     }
-    return render(
-        request, "registration/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE
-    )
+    # django-axes gives the setting its default at start-up (axes.conf), so crm.settings
+    # need not name it and django-stubs does not know it.
+    status = settings.AXES_HTTP_RESPONSE_CODE  # type: ignore[misc]
+    return render(request, "registration/login.html", context, status=status)

@@ -1,7 +1,8 @@
 """Organisation (branches, teams, staff and their roles) and the append-only audit log.
 
 Branch and staff codes are the trading counter's natural keys: the nightly import upserts
-on them. Who may see which customer is decided in crm/scoping.py, not here.
+on them. Who may see which customer is decided in crm/scoping.py, which pages a role opens
+in crm/roles.py, not here.
 """
 
 from django.conf import settings
@@ -50,13 +51,6 @@ class Role(models.TextChoices):
     BRANCH_MANAGER = "branch_manager", _("Branch manager")
     HEAD_OFFICE = "head_office", _("Head office")
     ADMIN = "admin", _("Administrator")
-
-
-# Roles that work a book of their own customers, as opposed to overseeing a branch or more.
-SALES_ROLES = (Role.BROKER, Role.CUSTOMER_MANAGER, Role.TEAM_LEAD)
-COMPANY_WIDE_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
-# Roles that oversee others' figures: a team lead their team, up to head office the company.
-DASHBOARD_ROLES = (Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)
 
 
 class Staff(models.Model):

@@ -26,7 +26,10 @@ COUNT_MAX = 10_000
 SHOWN_PAGE_CHARS = 20  # of a page "number" repeated in the message about it
 
 
-class BoundedPages:
+class BoundedPages(Paginator):
+    """Bounds the rows per page and the page number of the paginator it comes before in a
+    class's bases (Django's Paginator or django-tables2's LazyPaginator, itself a Paginator)."""
+
     def __init__(self, object_list, per_page, *args, **kwargs):
         super().__init__(object_list, min(max(int(per_page), 1), MAX_PER_PAGE), *args, **kwargs)
 
@@ -68,8 +71,10 @@ class BoundedCountPaginator(BoundedPages, Paginator):
     def exact(self) -> bool:
         return self.count <= self.count_max
 
+    # Beyond COUNT_MAX the number of pages is unknown until a page is read, as in
+    # django-tables2's LazyPaginator; Django's stubs type it as always an int.
     @property
-    def num_pages(self) -> int | None:
+    def num_pages(self) -> int | None:  # type: ignore[override]
         if self.exact:
             return super().num_pages
         return self._lazy_pages
@@ -93,7 +98,8 @@ class BoundedCountPaginator(BoundedPages, Paginator):
         if not objects and number > 1:
             raise EmptyPage("That page contains no results")
         self._lazy_pages = number + 1 if len(objects) > self.per_page else number
-        return self._get_page(objects[: self.per_page], number, self)
+        # Django's own page factory (private, so missing from django-stubs).
+        return self._get_page(objects[: self.per_page], number, self)  # type: ignore[attr-defined]
 
 
 def pagination(*, lazy: bool = True, per_page: int = PER_PAGE) -> dict:

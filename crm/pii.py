@@ -1,16 +1,14 @@
 """Masking of personal data (ID number, mobile, address) for display and export.
 
-Pure functions: the 360 page, lists and exports call them unless the user holds the
-`customers.reveal_pii` permission (or, for the contact details alone, serves the customer),
-and revealing is audited by the caller.
+Pure functions: the 360 page, lists and exports call them unless the user may reveal
+personal data (crm/roles.py may_reveal_pii; for the contact details alone, serving the
+customer: customers/permissions.py may_reveal_contacts), and revealing is audited by the caller.
 """
 
 import csv
 import io
 import re
 
-# Who may see personal data in full (and search by part of a mobile); revealing is audited.
-REVEAL_PERMISSION = "customers.reveal_pii"
 # What a customer's serving staff may reveal to call or write to them, without the
 # permission (customers/permissions.py may_reveal_contacts); also audited.
 CONTACT_FIELDS = ("mobile", "email")

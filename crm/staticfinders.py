@@ -17,7 +17,9 @@ class PlotlyFinder(BaseFinder):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.storage = FileSystemStorage(location=PLOTLY_DIR)
-        self.storage.prefix = "plotly"
+        # collectstatic reads an optional `prefix` off a finder's storage (as for STATICFILES_DIRS
+        # entries with one); it is no attribute of the Storage type.
+        self.storage.prefix = "plotly"  # type: ignore[attr-defined]
 
     def find(self, path, find_all=False, **kwargs):
         if path != PUBLIC_PATH:

@@ -9,8 +9,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from customers.views.customers import workbench
-
 
 class FaviconView(RedirectView):
     """Browsers ask for /favicon.ico whatever a page links: send them to the icon, a static
@@ -21,8 +19,8 @@ class FaviconView(RedirectView):
 
 
 urlpatterns = [
-    path("", workbench, name="home"),
-    path("customers/", include("customers.urls")),
+    # The home page (the workbench) and /customers/.
+    path("", include("customers.urls")),
     path("dashboards/", include("analytics.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,7 +10,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin_site import ReadOnlyAdmin
-from crm.pii import REVEAL_PERMISSION, personal_data
+from crm.pii import personal_data
+from crm.roles import may_reveal_pii
 
 from .etl.specs import SPECS, canonical_codes, canonical_columns
 from .models import (
@@ -131,7 +132,7 @@ class CustomerAdmin(ReadOnlyAdmin):  # the counter import owns it
         revealed = request.session.pop(REVEALED_SESSION_KEY, None) == str(obj.pk)
         obj.shown_pii = personal_data(obj, revealed=revealed)
         context.update(
-            can_reveal=not revealed and request.user.has_perm(REVEAL_PERMISSION),
+            can_reveal=not revealed and may_reveal_pii(request.user),
             reveal_url=reverse("admin:customers_customer_reveal", args=[obj.pk]),
         )
         return super().render_change_form(request, context, add, change, form_url, obj)

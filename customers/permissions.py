@@ -4,11 +4,12 @@ enough to see their contact details in full.
 
 Seeing a customer (crm/scoping.py) is not enough: a broker sees the requests their branch
 manager works on for the broker's customers, but only the assignee and those above them may
-move one. The reach that decides it is the one of crm/scoping.py; no second role model here.
+move one. The reach that decides it is the one of crm/scoping.py and the permission the one
+of crm/roles.py (which also says which pages a role opens); no second role model here.
 """
 
 from crm.models import Staff
-from crm.pii import REVEAL_PERMISSION
+from crm.roles import may_reveal_pii
 from crm.scoping import reach_of
 
 
@@ -46,7 +47,7 @@ def may_reveal_contacts(user, customer) -> bool:
 
     Reads no rows once the user's reach and permissions are cached and the customer's
     manager came with select_related."""
-    if user.has_perm(REVEAL_PERMISSION):
+    if may_reveal_pii(user):
         return True
     reach = reach_of(user)
     if reach.everything or reach.nothing:

@@ -1,11 +1,15 @@
-from django.urls import path
+"""The customers app's pages: the workbench, which is the site's home page, and everything
+under /customers/."""
+
+from django.urls import include, path
 
 from . import converters  # noqa: F401  (registers the cust_no converter)
-from .views import customer360, imports, lists, relationship
+from .views import customer360, customers, imports, lists, relationship
 
 app_name = "customers"
 
-urlpatterns = [
+# Under /customers/.
+customer_patterns = [
     path("", lists.CustomerListView.as_view(), name="list"),
     # -- customer list: saved views and export (lists) --
     path("views/save/", lists.saved_view_save, name="saved-view-save"),
@@ -70,4 +74,9 @@ urlpatterns = [
         customer360.customer_reveal_contacts,
         name="reveal-contacts",
     ),
+]
+
+urlpatterns = [
+    path("", customers.workbench, name="workbench"),
+    path("customers/", include(customer_patterns)),
 ]

@@ -19,7 +19,7 @@ from analytics.selectors import dashboard_scope
 from analytics.services import metrics_compute_day, metrics_compute_month
 from crm.scoping import reach_of, scope_for_user
 from crm.services import audit_record
-from customers.filters import CustomerListFilter
+from customers.filters.lists import CustomerListFilter
 from customers.models import (
     CapitalAccount,
     CashFlow,
@@ -37,7 +37,7 @@ from customers.models import (
     TaskKind,
     Trade,
 )
-from customers.selectors.lists import customer_list_for_user
+from customers.selectors.customers import customers_for_user
 from customers.services.figures import customer_figures_refresh
 from products.models import Security
 from tests.customers.factories import CustomerFactory
@@ -381,7 +381,7 @@ def _selected_company_wide(response, cast) -> list[int]:
     request.user = cast.head_office.user
     company = CustomerListFilter(
         request.GET,
-        queryset=customer_list_for_user(request.user),
+        queryset=customers_for_user(request.user),
         request=request,
         may_reveal=lambda: True,
     )
@@ -424,7 +424,7 @@ DECLARATIONS = {
     "customers:saved-view-delete": Probe(
         _saved_view_delete, answers_get=False, ok=302, writes=True, may=_saved_view_owner
     ),
-    "home": (Listing(_workbench),),
+    "customers:workbench": (Listing(_workbench),),
     "customers:list": (
         Listing(_list("/customers/"), counts=_list_count),
         # The search box repeats what was searched: the other attribute gives it away.
@@ -439,9 +439,8 @@ DECLARATIONS = {
     ),
     "customers:tasks": (Listing(_my_tasks),),
     "customers:service-requests": (Listing(_requests),),
-    "analytics:dashboard": Figures(
-        urls=("/dashboards/", "/dashboards/?export=brokers"), admits=dashboard_admits
-    ),
+    "analytics:dashboard": Figures(urls=("/dashboards/",), admits=dashboard_admits),
+    "analytics:broker-export": Figures(urls=("/dashboards/brokers.csv",), admits=dashboard_admits),
     "analytics:drilldown": (
         Listing(_drilldown("month={month}&top=100"), admits=dashboard_admits),
         Listing(_drilldown("month={month}&channel=mobile"), admits=dashboard_admits),

@@ -1,12 +1,15 @@
-"""Panels the analytics app adds to other apps' pages, as template tags: the customer 360
-page loads them from its template, so customers never imports analytics."""
+"""Panels the analytics app adds to other apps' pages, as template tags. The dependencies
+point one way, analytics → customers → crm: the customer 360 page's template loads this
+library, the one place a page of customers shows analytics' figures, and it is the
+template, not customers' code, that composes them (customers never imports analytics;
+without analytics, the 360 page loses that panel and two lines of its template)."""
 
 from django import template
 from django.utils import timezone
 
 from analytics.charts import contribution_by_month_figure
 from analytics.selectors import contribution_for_customer
-from customers.charts import figure_html
+from crm.charts import figure_html
 
 register = template.Library()
 

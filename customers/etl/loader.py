@@ -4,7 +4,7 @@ SQL, keep the rejects, upsert the good rows.
 PostgreSQL stages with COPY straight from the file; SQLite (and PostgreSQL for a file with
 ragged lines or NUL characters, which COPY cannot read) stage rows parsed by Python's csv
 module. Everything after staging is the same SQL on both, except that PostgreSQL first
-tries a file in one pass (`FileSql.direct_load`): most nights nothing is rejected, and only
+tries a file in one pass (`FileSql.one_pass_load`): most nights nothing is rejected, and only
 a file with something to reject pays for the checked path. Where the fact tables are
 partitioned, a new day's facts go into a partition of their own (etl/partitions.py).
 """
@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection, transaction
 
 from . import partitions
 from .sources import RefusedFile, check_decodable, data_rows
-from .sql import Dialect, FileSql, Layout
+from .sql import EtlDialect, FileSql, Layout
 
 BATCH = 5000
 
@@ -29,17 +29,17 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     seconds: float = 0.0
-    direct: bool = False  # loaded in one pass, with nothing to reject
+    one_pass: bool = False  # loaded in one pass, with nothing to reject
 
 
-# Errors of a direct load that mean "some row needs the checked path": a value that does not
+# Errors of a one-pass load that mean "some row needs the checked path": a value that does not
 # parse or fit (class 22), a key given twice (23, or 21000 for an upsert), a missing value.
-DIRECT_LOAD_FALLBACK = ("21", "22", "23")
+ONE_PASS_FALLBACK = ("21", "22", "23")
 UNDECODABLE = ("22021", "22P05")  # invalid byte sequence; character with no equivalent
 
 
 class _RowsLeftOut(Exception):
-    """The direct load left rows out: they break a rule and must be rejected."""
+    """The one-pass load left rows out: they break a rule and must be rejected."""
 
 
 def load_file(
@@ -53,35 +53,33 @@ def load_file(
     late: bool,
 ) -> FileOutcome:
     started = time.monotonic()
-    statements = FileSql(Dialect(connection.vendor), layout, day, late=late)
+    statements = FileSql(EtlDialect(connection.vendor), layout, day, late=late)
     with connection.cursor() as cursor:
         for sql in statements.create_staging():
             cursor.execute(sql)
         staged, unstaged = _stage(cursor, statements, path, encoding, layout)
         if unstaged:
             cursor.executemany(
-                'INSERT INTO customers_importreject (run_id, file, line_no, "column", reason, raw)'
-                " VALUES (%s, %s, %s, '', %s, %s)",
-                [
-                    (run_id, layout.spec.name, number + 1, reason, raw)
-                    for number, reason, raw in unstaged
-                ],
+                statements.insert_unstaged_rejects(),
+                [(run_id, number + 1, reason, raw) for number, reason, raw in unstaged],
             )
         cleared = False
         if replace_snapshot and (delete := statements.delete_snapshot()):
             cursor.execute(delete)
             cleared = True  # the day's snapshot rows are gone: nothing can conflict
         # A partitioned fact table gets a partition for a day that none covers yet; the
-        # direct load fills it before it is attached, the checked path after.
+        # one-pass load fills it before it is attached, the checked path after.
         span = (
-            partitions.day_span_wanted(cursor, statements.spec.table, day)
-            if statements.d.postgres
+            partitions.day_span_wanted(cursor, statements.table, day)
+            if statements.postgres
             else None
         )
-        direct = statements.loads_direct and _load_direct(
+        one_pass = statements.loads_in_one_pass and _load_in_one_pass(
             cursor, statements, staged=staged, cleared=cleared, span=span
         )
-        rejected = 0 if direct else _load_checked(cursor, statements, run_id, cleared=cleared)
+        rejected = (
+            0 if one_pass else _load_checked(cursor, statements, day, run_id, cleared=cleared)
+        )
         for sql in statements.drop():
             cursor.execute(sql)
     return FileOutcome(
@@ -89,13 +87,13 @@ def load_file(
         rows_loaded=staged - rejected,
         rows_rejected=rejected + len(unstaged),
         seconds=time.monotonic() - started,
-        direct=direct,
+        one_pass=one_pass,
     )
 
 
 def _nothing_to_conflict(cursor, existing: str | None, *, cleared: bool) -> bool:
-    """Whether a plain INSERT will do: the day's snapshot was just cleared, or the query
-    for the rows already there (a flow file's) finds none."""
+    """Whether an insert only (no ON CONFLICT) will do: the day's snapshot was just cleared,
+    or the query for the rows already there (a flow file's) finds none."""
     if cleared:
         return True
     if existing is None:
@@ -104,14 +102,14 @@ def _nothing_to_conflict(cursor, existing: str | None, *, cleared: bool) -> bool
     return cursor.fetchone() is None
 
 
-def _load_direct(
+def _load_in_one_pass(
     cursor, statements: FileSql, *, staged: int, cleared: bool, span: partitions.Span | None
 ) -> bool:
     """Try the one-pass load under a savepoint; True if it loaded every staged row.
 
     With a `span`, the rows go into a new table that becomes the day's partition once it
     has them all (its indexes are built then, in one pass each)."""
-    plain = span is not None or _nothing_to_conflict(
+    insert_only = span is not None or _nothing_to_conflict(
         cursor, statements.existing_rows_for_the_day(), cleared=cleared
     )
     try:
@@ -120,15 +118,17 @@ def _load_direct(
             # nested loops over the reference tables; a bulk load wants hash joins.
             cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # dates as text: YYYY-MM-DD
-            if statements.spec.guarded:
-                cursor.execute(statements.direct_count())
+            if statements.one_pass_counts_first:
+                cursor.execute(statements.one_pass_count())
                 if cursor.fetchone() != (staged, staged):
                     raise _RowsLeftOut
-                cursor.execute(statements.direct_load(plain=plain))
+                cursor.execute(statements.one_pass_load(insert_only=insert_only))
             else:
                 if span:
                     partitions.create_detached(cursor, span)
-                cursor.execute(statements.direct_load(plain=plain, into=span and span.name))
+                cursor.execute(
+                    statements.one_pass_load(insert_only=insert_only, into=span and span.name)
+                )
                 if cursor.rowcount != staged:
                     raise _RowsLeftOut
                 if span:
@@ -139,34 +139,36 @@ def _load_direct(
         return False
     except DatabaseError as error:
         code = getattr(error.__cause__, "pgcode", None) or ""
-        if code[:2] in DIRECT_LOAD_FALLBACK:
+        if code[:2] in ONE_PASS_FALLBACK:
             return False
         raise
     return True
 
 
-def _load_checked(cursor, statements: FileSql, run_id: int, *, cleared: bool) -> int:
+def _load_checked(
+    cursor, statements: FileSql, day: datetime.date, run_id: int, *, cleared: bool
+) -> int:
     """Check every staged row, keep the rejects, load the good rows; return the rejects."""
-    if statements.d.postgres:
-        cursor.execute(f"ANALYZE {statements.staging}")
+    if analyse := statements.analyse_staging():
+        cursor.execute(analyse)
     cursor.execute(statements.create_duplicates())
     cursor.execute(statements.create_checked())
     cursor.execute(statements.insert_rejects(run_id))
     rejected = cursor.rowcount
-    plain = _nothing_to_conflict(
+    insert_only = _nothing_to_conflict(
         cursor, statements.existing_rows_for_the_file_days(), cleared=cleared
     )
     if before := statements.before_load():
         cursor.execute(before)
-    if statements.d.postgres and partitions.partitioned_fact(cursor, statements.spec.table):
-        partitions.cover(cursor, statements.spec.table, _good_row_days(cursor, statements))
-    cursor.execute(statements.upsert(plain=plain))
+    if statements.postgres and partitions.partitioned_fact(cursor, statements.table):
+        partitions.cover(cursor, statements.table, _good_row_days(cursor, statements, day))
+    cursor.execute(statements.upsert(insert_only=insert_only))
     return rejected
 
 
-def _good_row_days(cursor, statements: FileSql) -> list[datetime.date]:
+def _good_row_days(cursor, statements: FileSql, day: datetime.date) -> list[datetime.date]:
     if (days := statements.good_row_days()) is None:
-        return [statements.day]
+        return [day]
     cursor.execute(days)
     return [day for (day,) in cursor.fetchall()]
 

@@ -1,4 +1,7 @@
-"""Day partitions of the fact tables, once `partition_facts` has partitioned them (PostgreSQL).
+"""The partitioning DDL of the fact tables (PostgreSQL), all of it: turning a table into one
+partitioned by date, its monthly partitions, the import's day partitions and the merge of a
+finished month. What runs it, when and under which lock is customers/services/partitions.py
+(for `partition_facts` and the nightly pipeline) and the import (etl/loader.py).
 
 A business day that no partition covers yet (neither its month's nor its own) gets a
 partition of its own. The import fills it as a plain table, with no index to maintain row
@@ -12,14 +15,17 @@ Names are the convention here: `<table>_<YYYYMM>` for a month, `<table>_<YYYYMMD
 day. There is no default partition (attaching a partition would lock it against readers
 until the import commits): the import makes sure a partition takes every day it writes.
 
-The DDL itself (create, index and attach a partition, merge a month, analyze) is done by
+The partition DDL (create, index and attach a partition, merge a month, analyze) is done by
 functions the schema owner owns (crm/migrations/0005), so that the application's role,
-which owns no table, can do it, and nothing more.
+which owns no table, can do it, and nothing more. Only the conversion of a table
+(`partition_by_date`) is plain DDL, the owner's alone.
 """
 
 import datetime
 import re
 from dataclasses import dataclass
+
+from crm.dates import day_from_digits, month_start, next_month
 
 # table -> the date column it is partitioned on
 FACT_TABLES = {
@@ -32,14 +38,6 @@ FACT_TABLES = {
 }
 
 DAY_SUFFIX = re.compile(r"_(\d{8})$")
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 def partitioned_fact(cursor, table: str) -> bool:
@@ -102,22 +100,12 @@ def day_span_wanted(cursor, table: str, day: datetime.date) -> Span | None:
     return Span.day(table, day)
 
 
-def cover(cursor, table: str, days, *, by_month: bool = False) -> None:
+def cover(cursor, table: str, days) -> None:
     """Make sure a partition of the partitioned `table` takes the rows of each of `days`
-    (there is no default partition): an empty one for each day not covered yet, or,
-    `by_month`, for its month, unless that month already has day partitions."""
-    missing = [day for day in sorted(set(days)) if not _partition_holding(cursor, table, day)]
-    if not missing:
-        return
-    months_in_days = {month_start(day) for _, day in day_partitions(cursor, table)}
-    months_added = set()
-    for day in missing:
-        month = month_start(day)
-        if not by_month or month in months_in_days:
+    (there is no default partition): an empty one for each day not covered yet."""
+    for day in sorted(set(days)):
+        if not _partition_holding(cursor, table, day):
             add_empty(cursor, Span.day(table, day))
-        elif month not in months_added:  # one partition for the month's missing days
-            add_empty(cursor, Span.month(table, month))
-            months_added.add(month)
 
 
 def create_detached(cursor, span: Span) -> None:
@@ -158,7 +146,7 @@ def day_partitions(cursor, table: str) -> list[tuple[str, datetime.date]]:
     found = []
     for (name,) in cursor.fetchall():
         if name.startswith(f"{table}_") and (match := DAY_SUFFIX.search(name)):
-            found.append((name, datetime.datetime.strptime(match.group(1), "%Y%m%d").date()))
+            found.append((name, day_from_digits(match.group(1))))
     return found
 
 
@@ -169,3 +157,56 @@ def merge_month(cursor, table: str, month: datetime.date) -> int:
     spares ATTACH its scan of the month."""
     cursor.execute("SELECT crm_fact_partition_merge(%s, %s)", [table, month])
     return cursor.fetchone()[0]
+
+
+def partition_by_date(cursor, table: str, column: str) -> None:
+    """Swap in a copy of `table` partitioned by range of `column`, with the same columns, key,
+    index names and foreign keys (the names stay what Django's migrations know). The rows go
+    into monthly partitions, one for each month from the first row's to the last row's. Every
+    fact table's key starts with its date, as PostgreSQL requires of a partitioned table's."""
+    old = f"{table}_unpartitioned"
+    # Deferred foreign-key checks still pending on the old table would block its drop.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'f', 'u')",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+        "WHERE conrelid = %s::regclass)",
+        [table, table],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(f"ALTER TABLE {table} RENAME TO {old}")
+    cursor.execute(
+        f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+        f"PARTITION BY RANGE ({column})"
+    )
+    cursor.execute(f"SELECT min({column}), max({column}) FROM {old}")
+    first, last = cursor.fetchone()
+    if first is not None:
+        add_month_partitions(cursor, table, month_start(first), next_month(last))
+    cursor.execute(f"INSERT INTO {table} SELECT * FROM {old}")
+    cursor.execute(f"DROP TABLE {old}")
+    for name, _, definition in sorted(constraints, key=lambda c: c[1] != "p"):
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+    for _, definition in indexes:
+        cursor.execute(definition)
+
+
+def add_month_partitions(cursor, table: str, since: datetime.date, until: datetime.date) -> int:
+    """Empty monthly partitions of the partitioned `table` from `since`'s month up to (not
+    including) `until`, where missing and where no day partition already holds part of the
+    month; return how many were added."""
+    taken = {month_start(day) for _, day in day_partitions(cursor, table)}
+    month, added = month_start(since), 0
+    while month < until:
+        span = Span.month(table, month)
+        if month not in taken and not exists(cursor, span.name):
+            add_empty(cursor, span)
+            added += 1
+        month = next_month(month)
+    return added

@@ -1,15 +1,28 @@
 """What each counter file holds and where it goes: the import contract of
 shared/COUNTER_EXPORTS.md as data. The SQL that checks and loads a file is built from these
-specs in customers/etl/sql.py; nothing here touches the database.
+specs by the customers/etl/sql/ package; nothing here touches the database.
+
+A spec names its target's values in a small template language (Python's str.format over
+SQL text, filled in by customers/etl/sql/target.py):
+
+- `{c[<column>]}`: the file's value of a column, normalised, checked and typed for the target
+  (in `FileSpec.checks`: normalised but not typed);
+- `{r[<alias>]}`: what the reference of that alias looked up (its `value`, the id unless said);
+- `{day}`: the business day, a date constant; `{now}`: the time of the load;
+- `{checked}`: the checked rows as the table `k` (in `FileSpec.before_load`);
+- `{target}`: the target table (in `FileSpec.update_sql`, where `excluded` is the new row).
+
+A reference's `on` pairs compare a column of the referenced table with a file column, with
+`ref:<alias>` (what an earlier reference found) or with `day` (see `Reference`).
 """
 
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_noop
 
-from customers.models import COUNTER_FILES
+from customers.models import COUNTER_FILES, Channel, CustomerStatus
 
-STATUS_CODES = ("0", "1", "2", "3", "4")
+STATUS_CODES = tuple(CustomerStatus.values)
 MARKETS = ("SH", "SZ", "BJ")
 
 # Reasons are stored in English and translated when shown (hence gettext_noop).
@@ -34,7 +47,7 @@ UNKNOWN_ACCOUNT = gettext_noop("unknown fund account")
 NO_MARKET_VALUE = gettext_noop("no market value and no close price for the day")
 
 # A rejected line is kept cut to RAW_KEPT characters and marked with its whole length (a
-# counter once wrote a 5 MB line): the same cut on both paths (sql.Dialect.kept_raw says it
+# counter once wrote a 5 MB line): the same cut on both paths (sql.EtlDialect.kept_raw says it
 # in SQL), so that no page and no reject row holds megabytes.
 RAW_KEPT = 4096
 RAW_CUT_MARK = " …[cut: {length} characters in all]"
@@ -92,13 +105,12 @@ class FileSpec:
     key: tuple[str, ...]  # file columns that must be unique within the file
     table: str
     conflict: tuple[str, ...]  # target columns of the unique key
-    # target column -> SQL template over {c[col]} (typed file value), {r[alias]} (looked-up
-    # id), {day} (the business day) and {now}
+    # target column -> SQL template (the module docstring says what it may name)
     values: dict[str, str]
     references: tuple[Reference, ...] = ()
     # Master data: only changed rows are rewritten, and a late day (later days already
     # loaded) adds new rows but never overwrites what a later day said.
-    guarded: bool = False
+    master: bool = False
     # Snapshot of the day: a day run first deletes the day's rows, so that a re-delivery
     # replaces them (a position absent from the snapshot is zero).
     snapshot_column: str | None = None
@@ -182,7 +194,7 @@ _spec(
             "region": "{c[region]}",
             "as_of": "{day}",
         },
-        guarded=True,
+        master=True,
     )
 )
 
@@ -208,7 +220,7 @@ _spec(
             "staff_code": "{c[staff_code]}",
             "name": "{c[name]}",
             "branch_id": "{r[branch]}",
-            # The team is created from the file before staff load (see sql.team_upsert).
+            # The team is created from the file before staff load (see before_load above).
             "team_id": "(SELECT t.id FROM crm_team t WHERE t.branch_id = {r[branch]}"
             " AND t.name = {c[team]})",
             "counter_role": "{c[role]}",
@@ -217,7 +229,7 @@ _spec(
             "is_active": "CASE WHEN {c[status]} = 'left' THEN FALSE ELSE TRUE END",
             "as_of": "{day}",
         },
-        guarded=True,
+        master=True,
         # The CRM may refine a counter role (a broker made team lead): it follows the
         # counter only when the counter's own role code changes.
         update_sql={
@@ -248,7 +260,7 @@ _spec(
             "industry": "{c[industry]}",
             "as_of": "{day}",
         },
-        guarded=True,
+        master=True,
     )
 )
 
@@ -327,7 +339,7 @@ _spec(
             "as_of": "{day}",
             "updated_at": "{now}",
         },
-        guarded=True,
+        master=True,
     )
 )
 
@@ -359,7 +371,7 @@ _spec(
             "status": "{c[status]}",
             "as_of": "{day}",
         },
-        guarded=True,
+        master=True,
     )
 )
 
@@ -383,7 +395,7 @@ _spec(
             "open_date": "{c[open_date]}",
             "as_of": "{day}",
         },
-        guarded=True,
+        master=True,
     )
 )
 
@@ -474,7 +486,7 @@ _spec(
             money("handling_fee"),
             money("regulatory_fee"),
             money("net_amount", True),
-            Column("channel", "code", codes=("internet", "mobile", "phone", "counter")),
+            Column("channel", "code", codes=tuple(Channel.values)),
         ),
         key=("trade_date", "serial_no"),
         table="customers_trade",

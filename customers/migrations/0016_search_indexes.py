@@ -1,4 +1,4 @@
-"""Customer search by any part of the name (customers/filters.py, `_name_match`), indexed on
+"""Customer search by any part of the name (customers/filters/lists.py, `_name_match`), indexed on
 PostgreSQL; SQLite reads the demo's few thousand names without an index.
 
 - a pg_trgm GIN index on UPPER(name), which Django's `icontains` compares: it serves terms of
@@ -30,10 +30,14 @@ $$
 CREATE = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     FUNCTION,
-    "CREATE INDEX IF NOT EXISTS customer_name_trgm_idx ON customers_customer"
-    " USING gin (upper(name) gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS customer_name_grams_idx ON customers_customer"
-    " USING gin (customer_name_grams(name))",
+    (
+        "CREATE INDEX IF NOT EXISTS customer_name_trgm_idx ON customers_customer"
+        " USING gin (upper(name) gin_trgm_ops)"
+    ),
+    (
+        "CREATE INDEX IF NOT EXISTS customer_name_grams_idx ON customers_customer"
+        " USING gin (customer_name_grams(name))"
+    ),
 )
 DROP = (
     "DROP INDEX IF EXISTS customer_name_grams_idx",

@@ -1,5 +1,5 @@
 """Customer names in pinyin order on PostgreSQL: an ICU collation (zh-u-co-pinyin) that the
-list's name ordering uses (customers/tables.py CustomerTable.order_name), and an index in
+list's name ordering uses (customers/tables/lists.py CustomerTable.order_name), and an index in
 that order so that a name-sorted page of a large list reads no more than its rows.
 
 SQLite has no ICU collation: there the migration does nothing and names keep SQLite's order.
@@ -7,7 +7,7 @@ SQLite has no ICU collation: there the migration does nothing and names keep SQL
 
 from django.db import migrations
 
-COLLATION = "zh_pinyin"  # customers/tables.py PINYIN
+COLLATION = "zh_pinyin"  # customers/tables/lists.py PINYIN
 INDEX = "customer_name_pinyin_idx"
 
 

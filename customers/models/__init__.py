@@ -1,4 +1,6 @@
-"""Customer data: master data and accounts, daily facts, and the import's own records."""
+"""Customer data, by topic: master data and accounts (master.py), daily facts (facts.py), the
+current figures and saved views that lists read (lists.py), the relationship (service.py)
+and the import's own records (imports.py)."""
 
 from .facts import (
     CashFlow,

@@ -102,7 +102,7 @@ class ServiceRequestStatus(models.TextChoices):
 
 
 # The workflow: which status may follow which.
-SERVICE_REQUEST_FLOW = {
+SERVICE_REQUEST_FLOW: dict[str, tuple[ServiceRequestStatus, ...]] = {
     ServiceRequestStatus.OPEN: (ServiceRequestStatus.IN_PROGRESS, ServiceRequestStatus.RESOLVED),
     ServiceRequestStatus.IN_PROGRESS: (ServiceRequestStatus.RESOLVED,),
     ServiceRequestStatus.RESOLVED: (ServiceRequestStatus.CLOSED, ServiceRequestStatus.IN_PROGRESS),

@@ -129,7 +129,7 @@ def customer_profile(customer: Customer, *, today: datetime.date | None = None) 
         age=age_on(customer.birth_date, today),
         occupation=customer.occupation or None,
         invest_horizon=_label(InvestHorizon, customer.invest_horizon),
-        invest_varieties=[_label(InvestVariety, code) for code in varieties],
+        invest_varieties=[label for code in varieties if (label := _label(InvestVariety, code))],
     )
 
 
@@ -207,7 +207,7 @@ def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
         ).values_list("security_id", "close_price")
     )
     total = sum((row.market_value for row in rows), Decimal("0"))
-    holdings_rows = []
+    holdings_rows: list[dict] = []
     for row in rows:
         cost = row.cost_price * row.quantity if row.cost_price is not None else None
         holdings_rows.append(

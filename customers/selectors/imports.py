@@ -6,15 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import django_filters
-from django import forms
 from django.apps import apps
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from crm.dates import DateWithinBounds
+from crm.dates import day_from_digits
 from crm.pii import PERSONAL_COLUMNS, mask_raw_line
 from crm.pipeline import metrics_queued_at, pipeline_busy
 from customers.etl.specs import SPECS
@@ -141,7 +139,7 @@ def day_folder_label(name: str) -> str:
 def import_day_states(days: list[str]) -> dict[str, str]:
     """The status of the last day run of each day folder (YYYYMMDD) that has one, in one
     query, so that the start form can say which days are loaded, refused or new."""
-    dates = [datetime.datetime.strptime(name, "%Y%m%d").date() for name in days]
+    dates = [day_from_digits(name) for name in days]
     latest = (
         ImportRun.objects.filter(kind=RunKind.DAY, business_date__in=dates)
         .exclude(status=RunStatus.RUNNING)
@@ -156,7 +154,7 @@ def import_day_states(days: list[str]) -> dict[str, str]:
 
 def _is_a_day(name: str) -> bool:
     try:
-        datetime.datetime.strptime(name, "%Y%m%d")
+        day_from_digits(name)
     except ValueError:
         return False
     return True
@@ -192,44 +190,6 @@ def import_day_metrics(run: ImportRun) -> DayMetrics | None:
     if pipeline_busy() or (queued and (since is None or queued >= since)):
         return DayMetrics("recomputing")
     return DayMetrics("stale")
-
-
-class ImportRunFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=RunStatus.choices, empty_label=_("Any")
-    )
-    day_from = django_filters.DateFilter(
-        label=_("Business day from"),
-        field_name="business_date",
-        lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[DateWithinBounds(days_ahead=366)],
-    )
-    day_to = django_filters.DateFilter(
-        label=_("Business day to"),
-        field_name="business_date",
-        lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[DateWithinBounds(days_ahead=366)],
-    )
-
-    class Meta:
-        model = ImportRun
-        fields = ["status", "day_from", "day_to"]
-
-
-class ImportRejectFilter(django_filters.FilterSet):
-    """Rejects of one run by file; the file choices are the run's files that had rejects."""
-
-    file = django_filters.ChoiceFilter(label=_("File"), empty_label=_("All files"))
-
-    class Meta:
-        model = ImportReject
-        fields = ["file"]
-
-    def __init__(self, *args, files: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["file"].extra["choices"] = [(name, f"{name}.csv") for name in files]
 
 
 def import_column_label(file: str, column: str) -> str:

@@ -1,31 +1,17 @@
-"""Reads behind the customer list: the scoped list queryset, the branches and managers its
-filters offer, and the saved views a user may open. Every function takes a `user` and scopes
-through crm.scoping; the filters themselves live in customers/filters.py.
+"""Reads behind the customer list besides its rows (customers.py customers_for_user): the
+business day its holdings filters compare with, the branches and managers its filters
+offer, and the saved views a user may open. Functions that take a `user` scope through
+crm.scoping; the filters themselves live in customers/filters/lists.py.
 """
 
 import datetime
 
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from crm.models import Branch, Staff
 from crm.scoping import reach_of, scope_for_user
 from crm.selectors import staff_for_user
 from customers.models import Customer, CustomerFigures, SavedView
-
-
-def customer_list_for_user(user) -> QuerySet[Customer]:
-    """Every customer the user may see, with the figures a list row shows and sorts on.
-
-    The figures are flattened onto the row (`total_assets`, `cash`, ...) so that a customer
-    the import has not given figures yet shows and sorts as empty instead of failing.
-    """
-    customers = Customer.objects.select_related("branch", "manager", "figures").annotate(
-        total_assets=F("figures__total_assets"),
-        cash=F("figures__cash"),
-        position_ratio=F("figures__position_ratio"),
-        last_trade_date=F("figures__last_trade_date"),
-    )
-    return scope_for_user(user, customers)
 
 
 def latest_business_day() -> datetime.date | None:

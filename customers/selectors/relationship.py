@@ -1,12 +1,11 @@
 """Reads of the relationship: contacts, service requests and tasks, per customer and per user,
-and the context of the three relationship panels of the customer 360 page.
+and the workflow moves open to a user. Data only: the 360 page's panels are built from these
+in customers/views/panels.py, the lists' filters are customers/filters/relationship.py.
 
 Functions that take a `user` scope through crm.scoping. Those that take only a customer are
 internal: their caller got the customer through customer_get_for_user, so it is in scope.
 """
 
-import django_filters
-from django import forms
 from django.db.models import (
     BooleanField,
     Case,
@@ -20,12 +19,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Staff
 from crm.scoping import reach_of, scope_for_user
 from crm.selectors import staff_for_user
-from customers.forms import InteractionForm, ServiceRequestForm, ServiceRequestMoveForm
 from customers.models import (
     OPEN_STATUSES,
     SERVICE_REQUEST_FLOW,
@@ -33,9 +32,7 @@ from customers.models import (
     Interaction,
     ServiceRequest,
     ServiceRequestStatus,
-    ServiceRequestType,
     Task,
-    TaskKind,
     TaskStatus,
 )
 from customers.permissions import may_act_for
@@ -124,53 +121,17 @@ def tasks_for_customer(customer: Customer) -> QuerySet:
     )
 
 
-# -- the panels of the 360 page ---------------------------------------------------------------
+# -- the workflow moves --------------------------------------------------------------------
 
 # The label of the button that moves a request to a status, by (from, to).
-MOVE_LABELS = {
+MOVE_LABELS: dict[tuple[str, str], Promise] = {
     (ServiceRequestStatus.OPEN, ServiceRequestStatus.IN_PROGRESS): _("Start work"),
     (ServiceRequestStatus.RESOLVED, ServiceRequestStatus.IN_PROGRESS): _("Reopen"),
 }
-MOVE_DEFAULT_LABELS = {
+MOVE_DEFAULT_LABELS: dict[str, Promise] = {
     ServiceRequestStatus.RESOLVED: _("Resolve"),
     ServiceRequestStatus.CLOSED: _("Close"),
 }
-
-
-def interactions_panel(customer: Customer, *, form: InteractionForm | None = None) -> dict:
-    """Context of customers/panels/interactions.html: one query (the timeline)."""
-    return {
-        "customer": customer,
-        "interactions": list(interactions_for_customer(customer)),
-        "form": form if form is not None else InteractionForm(),
-    }
-
-
-def service_requests_panel(
-    customer: Customer,
-    *,
-    user,
-    form: ServiceRequestForm | None = None,
-    move_form: ServiceRequestMoveForm | None = None,
-) -> dict:
-    """Context of customers/panels/service_requests.html: the requests (one query) each with
-    the workflow moves open to it and to `user` (none on a request the user may not move, see
-    customers/permissions.py), and the form to open one (two more queries when rendered: the
-    types and the assignees). A refused `move_form` shows its errors on its request."""
-    if form is None:
-        staff = staff_for_user(user)
-        form = ServiceRequestForm(customer=customer, initial={"assignee": staff})
-    rows = []
-    for request in service_requests_for_customer(customer):
-        refused = move_form is not None and move_form.service_request.pk == request.pk
-        rows.append(
-            {
-                "request": request,
-                "moves": service_request_moves(request, user=user),
-                "move_form": move_form if refused else None,
-            }
-        )
-    return {"customer": customer, "rows": rows, "form": form}
 
 
 def service_request_moves(request: ServiceRequest, *, user) -> list[dict]:
@@ -187,12 +148,6 @@ def service_request_moves(request: ServiceRequest, *, user) -> list[dict]:
         }
         for target in SERVICE_REQUEST_FLOW.get(request.status, ())
     ]
-
-
-def tasks_panel(customer: Customer, *, oob: bool = False) -> dict:
-    """Context of customers/panels/tasks.html: one query. `oob` for the answer of an action
-    elsewhere on the page that changed the tasks (htmx swaps the panel out of band)."""
-    return {"customer": customer, "tasks": list(tasks_for_customer(customer)), "oob": oob}
 
 
 # -- one user's lists (scoped) ----------------------------------------------------------------
@@ -267,58 +222,3 @@ def service_request_get_for_user(user, *, pk: int) -> ServiceRequest:
     if request is None:
         raise Http404(_("No such service request."))
     return request
-
-
-class TaskFilter(django_filters.FilterSet):
-    """My tasks: open ones unless another status (or any) is asked for; a team lead's, of
-    one member of the team if asked (the filter is there for team leads only)."""
-
-    assignee = django_filters.ModelChoiceFilter(
-        label=_("Assignee"),
-        queryset=lambda request: task_assignees_for_user(request.user),
-        empty_label=_("Anyone in the team"),
-    )
-
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=TaskStatus.choices, empty_label=_("Any")
-    )
-    kind = django_filters.ChoiceFilter(
-        label=_("Kind"), choices=TaskKind.choices, empty_label=_("Any")
-    )
-    due_on = django_filters.DateFromToRangeFilter(
-        label=_("Due between"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-    )
-
-    class Meta:
-        model = Task
-        fields = ["assignee", "status", "kind", "due_on"]
-
-    def __init__(self, data=None, *args, **kwargs):
-        # FilterView passes no data at all for a bare URL: that, too, means open tasks.
-        data = {} if data is None else data.copy()
-        if "status" not in data:
-            data["status"] = TaskStatus.OPEN
-        super().__init__(data, *args, **kwargs)
-        if self.request is None or task_team_for_user(self.request.user) is None:
-            del self.filters["assignee"]
-
-
-class ServiceRequestFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=ServiceRequestStatus.choices, empty_label=_("Any")
-    )
-    request_type = django_filters.ModelChoiceFilter(
-        label=_("Type"), queryset=ServiceRequestType.objects.all(), empty_label=_("Any")
-    )
-    overdue = django_filters.BooleanFilter(
-        label=_("Overdue only"), widget=forms.CheckboxInput, method="filter_overdue"
-    )
-
-    class Meta:
-        model = ServiceRequest
-        fields = ["status", "request_type", "overdue"]
-
-    def filter_overdue(self, queryset, name, value):
-        # `overdue` is the annotation of service_requests_for_user: one definition of it.
-        return queryset.filter(overdue=True) if value else queryset

@@ -9,7 +9,7 @@ from django.utils import timezone
 from crm.models import AuditEntry
 from crm.scoping import scope_for_user
 from customers.models import OPEN_STATUSES, Customer, CustomerStatus
-from customers.selectors.lists import customer_list_for_user
+from customers.selectors.customers import customers_for_user
 from customers.selectors.relationship import service_requests_for_user, tasks_for_user
 
 ROWS = 10
@@ -30,7 +30,7 @@ def workbench_for_user(user, *, today: datetime.date | None = None) -> dict:
     requests = list(service_requests_for_user(user).filter(status__in=OPEN_STATUSES)[:ROWS])
     quiet_since = timezone.now() - datetime.timedelta(days=QUIET_DAYS)
     to_call = list(
-        customer_list_for_user(user)
+        customers_for_user(user)
         .filter(status=CustomerStatus.NORMAL, figures__total_assets__gt=0)
         .filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=quiet_since))
         .order_by(F("figures__total_assets").desc(nulls_last=True))[:ROWS]
@@ -65,6 +65,6 @@ def recent_customers_for_user(user, *, limit: int = ROWS) -> list[dict]:
     ids = [int(pk) for pk in order if pk.isdigit()]
     if not ids:
         return []
-    customers = scope_for_user(user, Customer.objects.filter(pk__in=ids)).only("cust_no", "name")
-    customers = sorted(customers, key=lambda c: order[str(c.pk)], reverse=True)[:limit]
+    scoped = scope_for_user(user, Customer.objects.filter(pk__in=ids)).only("cust_no", "name")
+    customers = sorted(scoped, key=lambda c: order[str(c.pk)], reverse=True)[:limit]
     return [{"customer": c, "opened_at": order[str(c.pk)][0]} for c in customers]

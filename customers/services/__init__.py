@@ -1,5 +1,7 @@
-"""Writes of the customers app, by topic: the counter import (imports.py), the current
-figures of customers (figures.py) and the relationship (relationship.py)."""
+"""Writes of the customers app, by topic: the counter import (imports.py), import profiles
+(profiles.py) and setting one up from a sample day (profile_setup.py), the partitioned fact
+tables (partitions.py), the current figures of customers (figures.py), the customer list's
+saved views (lists.py) and the relationship (relationship.py)."""
 
 from .imports import (
     DAY_FOLDER,

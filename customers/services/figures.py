@@ -10,7 +10,7 @@ import datetime
 
 from django.db import connection, transaction
 
-from customers.etl.sql import Dialect
+from crm.sql import Dialect
 
 # A customer's cash (b.cash), market value (p.market_value) and credit account
 # (cr.collateral, cr.financing, cr.debt) on {day}: the one definition of a day's assets,

@@ -1,5 +1,5 @@
-"""The nightly import of the trading counter's day folders and
-the re-import of corrected rows. Reads live in customers/selectors.py.
+"""The nightly import of the trading counter's day folders, the re-import of corrected rows
+and the audited reveal of rejected lines. Reads live in customers/selectors/imports.py.
 """
 
 import csv
@@ -18,7 +18,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from crm.dates import DateWithinBounds
+from crm.dates import DateWithinBounds, day_from_digits
 from crm.locks import (
     liveness_alive,
     liveness_claim,
@@ -27,6 +27,7 @@ from crm.locks import (
     nightly_lock_try,
 )
 from crm.pipeline import pipeline_enqueue
+from crm.roles import may_reveal_pii
 from crm.services import audit_record
 from customers.etl.loader import FileOutcome, load_file
 from customers.etl.partitions import FACT_TABLES, analyze, holding
@@ -238,7 +239,7 @@ def _load_day(run: ImportRun, folder: Path, profile: ImportProfile, *, say) -> N
         outcome = _load_one(run, spec, path, profile, replace_snapshot=True, late=run.late)
         loaded = (
             gettext("%(file)s: %(loaded)s loaded, %(rejected)s rejected in %(seconds)ss (one pass)")
-            if outcome.direct
+            if outcome.one_pass
             else gettext("%(file)s: %(loaded)s loaded, %(rejected)s rejected in %(seconds)ss")
         )
         say(
@@ -269,6 +270,23 @@ def counter_import_request(*, day: str | None, profile: str, user, request=None)
             details={"day": day or "pending", "profile": profile},
         )
         pipeline_enqueue(day=day, profile=profile, started_by_id=user.pk)
+
+
+def import_rejects_reveal(*, user, run: ImportRun, personal: int, file: str, request=None) -> bool:
+    """Whether `user` sees the run's rejected lines in full (of `file`, or "all"): a holder of
+    the reveal permission does, and seeing `personal` lines of personal files is audited as
+    a reveal."""
+    if not may_reveal_pii(user):
+        return False
+    if personal:
+        audit_record(
+            actor=user,
+            action="import.rejects_reveal",
+            target=run,
+            request=request,
+            details={"file": file, "rows": personal},
+        )
+    return True
 
 
 def counter_pending_import(
@@ -559,7 +577,7 @@ def _day_of(folder: Path) -> datetime.date:
     if not DAY_FOLDER.match(folder.name):
         raise ImportNotStarted(f"{folder}: a day folder is named YYYYMMDD.")
     try:
-        day = datetime.datetime.strptime(folder.name, "%Y%m%d").date()
+        day = day_from_digits(folder.name)
     except ValueError:
         raise ImportNotStarted(f"{folder}: {folder.name} is not a date.") from None
     try:

@@ -254,8 +254,8 @@ def _file_sample(path: Path, spec: FileSpec, profile: ImportProfile) -> FileSamp
     delimiter = profile.delimiter_character
     try:
         header = read_header(path, encoding, delimiter)
-    except RefusedFile as refusal:
-        return FileSample(spec.name, problems=_refused(refusal, path, profile))
+    except RefusedFile as refused:
+        return FileSample(spec.name, problems=_refused(refused, path, profile))
     if refusal := _wrong_delimiter(spec, header, profile):
         return FileSample(spec.name, header=tuple(header), problems=(Note.of(refusal),))
     if looks_utf8 := _utf8_header_under_other_encoding(path, profile):
@@ -279,6 +279,7 @@ def _file_sample(path: Path, spec: FileSpec, profile: ImportProfile) -> FileSamp
                     if not value:
                         continue
                     counts = values[index]
+                    assert counts is not None  # a tracked position has its counts
                     if value not in counts and len(counts) >= VALUE_LIMIT:
                         crowded.add(index)
                         values[index] = None

@@ -2,11 +2,13 @@
 previous default, and copying a profile (its aliases and codes with it) as a starting point.
 Reading a sample day to set a profile up lives in customers/services/profile_setup.py."""
 
+from typing import cast
+
 from django.db import transaction
 
 from customers.models import CodeMapping, ColumnAlias, ImportProfile
 
-COPY_NAME_LENGTH = ImportProfile._meta.get_field("name").max_length
+COPY_NAME_LENGTH = cast(int, ImportProfile._meta.get_field("name").max_length)  # a CharField's
 
 
 @transaction.atomic

@@ -88,7 +88,7 @@ def interaction_log(
         customer.save(update_fields=["last_contact_at"])
     else:
         customer.last_contact_at = current
-    if follow_up_on is not None:
+    if follow_up_on is not None and staff is not None:  # without staff, refused above
         Task.objects.create(
             assignee=staff,
             customer=customer,

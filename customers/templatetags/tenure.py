@@ -8,15 +8,9 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import ngettext, pgettext
 
+from crm.dates import whole_months
+
 register = template.Library()
-
-
-def whole_months(start: datetime.date, today: datetime.date) -> int:
-    """The whole months from `start` to `today` (none for a day in the future)."""
-    months = (today.year - start.year) * 12 + today.month - start.month
-    if today.day < start.day:
-        months -= 1
-    return max(months, 0)
 
 
 def tenure_text(start: datetime.date, today: datetime.date) -> str:

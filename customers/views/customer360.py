@@ -1,43 +1,25 @@
 """The customer 360 page: everything about one customer on one page, built from panels.
 
-Each panel is a template fed by one selector; adding a panel is one line in `panels()` (and
-its anchor in PANEL_INDEX). A customer outside the user's scope is a 404
-(customer_get_for_user), every view is audited, and personal data is masked unless the user
-reveals it: the contact details if they serve the customer, everything with the permission;
-each reveal is audited.
+Its panels and their contexts are customers/views/panels.py. A customer outside the user's
+scope is a 404 (customer_get_for_user), every view is audited, and personal data is masked
+unless the user reveals it: the contact details if they serve the customer, everything with
+the permission; each reveal is audited.
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from crm.pii import CONTACT_FIELDS, REVEAL_PERMISSION, personal_data
+from crm.pii import CONTACT_FIELDS, personal_data
+from crm.roles import may_reveal_pii
 from crm.services import audit_record
-from customers.charts import asset_trend_figure, figure_html
 from customers.permissions import may_reveal_contacts
 from customers.selectors import customer360 as s360
-from customers.selectors import relationship
 from customers.selectors.customers import customer_get_for_user
-
-# The sticky panel index at the top of the page: each panel's id, in the page's order, and
-# the short name the index gives it. A panel the customer lacks (margin) is left out.
-PANEL_INDEX = (
-    ("figures-panel", pgettext_lazy("panel index", "Figures")),
-    ("contribution-panel", pgettext_lazy("panel index", "Contribution")),
-    ("interactions-panel", pgettext_lazy("panel index", "Contacts")),
-    ("tasks-panel", pgettext_lazy("panel index", "Tasks")),
-    ("holdings-panel", pgettext_lazy("panel index", "Holdings")),
-    ("trend-panel", pgettext_lazy("panel index", "Trends")),
-    ("trades-panel", pgettext_lazy("panel index", "Trades")),
-    ("cash-flows-panel", pgettext_lazy("panel index", "Cash flows")),
-    ("margin-panel", pgettext_lazy("panel index", "Margin")),
-    ("service-requests-panel", pgettext_lazy("panel index", "Requests")),
-)
+from customers.views import panels
 
 
 def customer_view_record(request, customer) -> None:
@@ -48,7 +30,7 @@ def customer_view_record(request, customer) -> None:
 def customer_pii_reveal(request, customer) -> dict:
     """The customer's personal data in full, for a user holding the permission, and audited;
     PermissionDenied for anybody else. This page and Django admin's reveal through it."""
-    if not request.user.has_perm(REVEAL_PERMISSION):
+    if not may_reveal_pii(request.user):
         raise PermissionDenied
     audit_record(actor=request.user, action="customer.reveal_pii", target=customer, request=request)
     return personal_data(customer, revealed=True)
@@ -76,31 +58,21 @@ def customer_contacts_reveal(request, customer) -> dict:
     return personal_data(customer, revealed=False, contacts=True)
 
 
-def personal_data_context(request, customer, pii: dict, refusal: str = "") -> dict:
-    """The context of the personal data panel: what is shown, and which reveals remain."""
-    return {
-        "customer": customer,
-        "pii": pii,
-        "can_reveal": not pii["revealed"] and request.user.has_perm(REVEAL_PERMISSION),
-        "can_reveal_contacts": not pii["contacts_revealed"]
-        and may_reveal_contacts(request.user, customer),
-        "refusal": refusal,
-    }
-
-
 def customer_detail(request, cust_no: str):
     customer = s360.customer_get_for_360(request.user, cust_no=cust_no)
     customer_view_record(request, customer)
-    rendered = panels(request, customer)
+    rendered = panels.customer_panels(request, customer)
     shown = {anchor for anchor, _html in rendered} | {"contribution-panel"}
     return render(
         request,
         "customers/detail.html",
         {
-            **personal_data_context(request, customer, personal_data(customer, revealed=False)),
+            **panels.personal_data_panel(
+                request, customer, personal_data(customer, revealed=False)
+            ),
             "risk": s360.risk_assessment(customer),
             "profile": s360.customer_profile(customer),
-            "index": [(anchor, label) for anchor, label in PANEL_INDEX if anchor in shown],
+            "index": [(anchor, label) for anchor, label in panels.PANEL_INDEX if anchor in shown],
             "panels": [mark_safe(html) for _anchor, html in rendered],  # noqa: S308
         },
     )
@@ -131,65 +103,7 @@ def _reveal(request, cust_no: str, reveal):
             messages.error(request, reason)
             return render(request, "403.html", status=403)
         masked = personal_data(customer, revealed=False)
-        context = personal_data_context(request, customer, masked, refusal=reason)
-        return render(request, "customers/panels/personal_data.html", context, status=403)
-    return render(
-        request,
-        "customers/panels/personal_data.html",
-        personal_data_context(request, customer, pii),
-    )
-
-
-def panels(request, customer) -> list[tuple[str, str]]:
-    """The page's panels in order, each rendered from its own selector's context, with the
-    id of its section (PANEL_INDEX)."""
-    accounts = s360.account_ids(customer)
-    figures = s360.key_figures(customer, accounts)
-    trend = s360.asset_trend(accounts, until=figures["as_of"])
-    margin = s360.margin_accounts(accounts)
-    # Contacts and tasks come right after the figures: they are what sales staff act on.
-    specs = [
-        ("figures-panel", "customers/panels/key_figures.html", {"customer": customer, **figures}),
-        (
-            "interactions-panel",
-            "customers/panels/interactions.html",
-            relationship.interactions_panel(customer),
-        ),
-        ("tasks-panel", "customers/panels/tasks.html", relationship.tasks_panel(customer)),
-        (
-            "holdings-panel",
-            "customers/panels/holdings.html",
-            s360.holdings(accounts, as_of=figures["figures"].as_of if figures["figures"] else None),
-        ),
-        (
-            "trend-panel",
-            "customers/panels/asset_trend.html",
-            {
-                "chart": figure_html(asset_trend_figure(trend)) if s360.assets_held(trend) else "",
-                "loaded": bool(trend),
-            },
-        ),
-        (
-            "trades-panel",
-            "customers/panels/trades.html",
-            {"trades": s360.recent_trades(accounts)},
-        ),
-        (
-            "cash-flows-panel",
-            "customers/panels/cash_flows.html",
-            {"flows": s360.recent_cash_flows(accounts)},
-        ),
-    ]
-    if margin:
-        specs.append(("margin-panel", "customers/panels/margin.html", {"accounts": margin}))
-    specs.append(
-        (
-            "service-requests-panel",
-            "customers/panels/service_requests.html",
-            relationship.service_requests_panel(customer, user=request.user),
-        )
-    )
-    return [
-        (anchor, render_to_string(template, context, request))
-        for anchor, template, context in specs
-    ]
+        context = panels.personal_data_panel(request, customer, masked, refusal=reason)
+        return render(request, panels.PERSONAL_DATA, context, status=403)
+    context = panels.personal_data_panel(request, customer, pii)
+    return render(request, panels.PERSONAL_DATA, context)

@@ -2,34 +2,28 @@
 download and corrected re-import."""
 
 import codecs
-import functools
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRefresh
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from crm.models import Role
 from crm.pagination import pagination
-from crm.pii import REVEAL_PERMISSION
 from crm.pipeline import metrics_stale_enqueue, pipeline_busy
-from crm.selectors import role_of
+from crm.roles import Access, RoleRequiredMixin, role_required
 from crm.services import audit_record
 from customers.etl.sources import python_encoding
-from customers.forms import ImportCorrectionForm, ImportStartForm
+from customers.filters.imports import ImportRejectFilter, ImportRunFilter
+from customers.forms.imports import ImportCorrectionForm, ImportStartForm
 from customers.models import LOADED_STATUSES, RunStatus
 from customers.selectors.imports import (
     PERSONAL_FILES,
-    ImportRejectFilter,
-    ImportRunFilter,
     day_folder_label,
     import_day_folders,
     import_day_metrics,
@@ -44,8 +38,8 @@ from customers.selectors.imports import (
     import_runs,
 )
 from customers.services import counter_corrections_import
-from customers.services.imports import counter_import_request
-from customers.tables import (
+from customers.services.imports import counter_import_request, import_rejects_reveal
+from customers.tables.imports import (
     ImportFileTable,
     ImportRejectTable,
     ImportRunTable,
@@ -53,26 +47,12 @@ from customers.tables import (
     profile_html,
 )
 
-IMPORT_MONITOR_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
 
-
-def import_monitor_required(view):
-    """Admit head office and administrators (superusers count as administrators); 403 else."""
-
-    @functools.wraps(view)
-    def guarded(request, *args, **kwargs):
-        if role_of(request.user) not in IMPORT_MONITOR_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
-
-
-@method_decorator(import_monitor_required, name="dispatch")
-class ImportRunListView(SingleTableMixin, FilterView):
+class ImportRunListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     """The history, with the form that starts an import. While a run runs or an import was
     just queued, the table polls itself (htmx asks for the table alone)."""
 
+    access = Access.IMPORTS
     table_class = ImportRunTable
     filterset_class = ImportRunFilter
     template_name = "customers/imports/run_list.html"
@@ -110,7 +90,7 @@ def _start_form(data=None) -> ImportStartForm:
     return ImportStartForm(data, days=days, states=import_day_states(days))
 
 
-@import_monitor_required
+@role_required(Access.IMPORTS)
 @require_POST
 def import_start(request):
     """Queue an import (every pending day, or one day folder again, with a profile) and the
@@ -144,7 +124,7 @@ def import_start(request):
     return redirect("customers:imports")
 
 
-@import_monitor_required
+@role_required(Access.IMPORTS)
 def import_run_detail(request, run_id: int):
     run = import_run_get(run_id)
     return render(
@@ -154,7 +134,7 @@ def import_run_detail(request, run_id: int):
     )
 
 
-@import_monitor_required
+@role_required(Access.IMPORTS)
 def import_run_progress(request, run_id: int):
     """The progress partial a running run's page polls; once the run ends, a page refresh."""
     run = import_run_get(run_id)
@@ -167,7 +147,7 @@ def import_run_progress(request, run_id: int):
     )
 
 
-@import_monitor_required
+@role_required(Access.IMPORTS)
 def import_rejects_csv(request, run_id: int, file: str):
     """The open rejects of one file as a file to correct: its header, then each raw line."""
     run = import_run_get(run_id)
@@ -184,7 +164,14 @@ def import_rejects_csv(request, run_id: int, file: str):
         details={"file": file, "rows": rows},
     )
     raws = rejects.values_list("raw", flat=True).iterator()
-    if _reveals(request, run, personal=rows if file in PERSONAL_FILES else 0, file=file):
+    revealed = import_rejects_reveal(
+        user=request.user,
+        run=run,
+        personal=rows if file in PERSONAL_FILES else 0,
+        file=file,
+        request=request,
+    )
+    if revealed:
         lines = raws
     else:
         mask = import_reject_masker(run)
@@ -199,22 +186,6 @@ def import_rejects_csv(request, run_id: int, file: str):
     return response
 
 
-def _reveals(request, run, *, personal: int, **details) -> bool:
-    """Whether the user sees rejected lines in full: a holder of the reveal permission does,
-    and seeing `personal` lines of personal files is audited as a reveal."""
-    if not request.user.has_perm(REVEAL_PERMISSION):
-        return False
-    if personal:
-        audit_record(
-            actor=request.user,
-            action="import.rejects_reveal",
-            target=run,
-            request=request,
-            details={**details, "rows": personal},
-        )
-    return True
-
-
 def _csv_lines(header: str, raws, encoding: str):
     # One incremental encoder for the whole file: utf-8-sig writes its BOM once, at the start.
     encoder = codecs.getincrementalencoder(encoding)()
@@ -224,7 +195,7 @@ def _csv_lines(header: str, raws, encoding: str):
     yield encoder.encode("", final=True)
 
 
-@import_monitor_required
+@role_required(Access.IMPORTS)
 @require_POST
 def import_corrections(request, run_id: int):
     """Load a corrected CSV of one file of the run, then show the correction run."""
@@ -283,7 +254,14 @@ def _run_page_context(request, run, *, form: ImportCorrectionForm | None) -> dic
     RequestConfig(request, paginate=pagination()).configure(rejects_table)
     if run.rows_rejected:
         personal = sum(row.record.file in PERSONAL_FILES for row in rejects_table.paginated_rows)
-        if not _reveals(request, run, personal=personal, file=request.GET.get("file") or "all"):
+        revealed = import_rejects_reveal(
+            user=request.user,
+            run=run,
+            personal=personal,
+            file=request.GET.get("file") or "all",
+            request=request,
+        )
+        if not revealed:
             rejects_table.mask = import_reject_masker(run)
     if form is None and open_files:
         form = ImportCorrectionForm(files=open_files)

@@ -1,8 +1,8 @@
 """The customer list: filtered and sorted table, saved views and the CSV export.
 
-Scoping, filters and figures come from customers.selectors.lists and customers.filters; the
-views parse the request, call them and render. Out-of-scope customers never reach a page,
-a count or an export because every queryset starts at `customer_list_for_user`.
+Scoping, filters and figures come from customers.selectors and customers.filters.lists;
+the views parse the request, call them and render. Out-of-scope customers never reach a
+page, a count or an export because every queryset starts at `customers_for_user`.
 """
 
 from itertools import chain
@@ -28,18 +28,21 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.csvsafe import csv_chunks
 from crm.pagination import PER_PAGE, table_paginate
-from crm.pii import REVEAL_PERMISSION, personal_data
+from crm.pii import personal_data
+from crm.roles import may_reveal_pii
 from crm.services import audit_record
-from customers.filters import (
+from customers.filters.lists import (
     CustomerListFilter,
     StaffSearchFilter,
     filter_params,
     filter_query,
 )
-from customers.forms import SavedViewForm
-from customers.selectors.lists import customer_list_for_user, managers_for_user
+from customers.forms.lists import SavedViewForm
+from customers.selectors.customers import customers_for_user
+from customers.selectors.lists import managers_for_user
 from customers.services import lists as list_services
-from customers.tables import CustomerTable, constant_columns, money_plain, sort_of
+from customers.tables.columns import money_plain, sort_of
+from customers.tables.lists import CustomerTable, constant_columns
 
 EXPORT_MAX_ROWS = 100_000
 EXPORT_CHUNK = 2000
@@ -53,7 +56,7 @@ class CustomerListView(SingleTableMixin, FilterView):
     template_name = "customers/customer_list.html"
 
     def get_queryset(self):
-        return customer_list_for_user(self.request.user)
+        return customers_for_user(self.request.user)
 
     @cached_property
     def constant(self) -> tuple[str, ...]:
@@ -88,7 +91,7 @@ class CustomerListView(SingleTableMixin, FilterView):
         kwargs = super().get_filterset_kwargs(filterset_class)
         return {
             **kwargs,
-            "may_reveal": lambda: self.request.user.has_perm(REVEAL_PERMISSION),
+            "may_reveal": lambda: may_reveal_pii(self.request.user),
             "constant": self.constant,
         }
 
@@ -207,10 +210,10 @@ def saved_view_delete(request, pk: int):
 def customer_export(request):
     """The filtered list as CSV: the same filters and scoping as the page, personal data
     masked unless the user may reveal it, every cell safe to open in a spreadsheet."""
-    revealed = request.user.has_perm(REVEAL_PERMISSION)
+    revealed = may_reveal_pii(request.user)
     filterset = CustomerListFilter(
         request.GET,
-        queryset=customer_list_for_user(request.user),
+        queryset=customers_for_user(request.user),
         request=request,
         may_reveal=lambda: revealed,
     )

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +22,8 @@ from django_tables2 import Column, SingleTableMixin
 
 from crm.pagination import pagination
 from crm.selectors import staff_for_user
-from customers.forms import (
+from customers.filters.relationship import ServiceRequestFilter, TaskFilter
+from customers.forms.relationship import (
     InteractionForm,
     ServiceRequestAssignForm,
     ServiceRequestForm,
@@ -31,16 +31,11 @@ from customers.forms import (
 )
 from customers.selectors.customers import customer_get_for_user
 from customers.selectors.relationship import (
-    ServiceRequestFilter,
-    TaskFilter,
-    interactions_panel,
     service_request_get_for_user,
     service_requests_for_user,
-    service_requests_panel,
     task_get_for_completion,
     task_team_for_user,
     tasks_for_user,
-    tasks_panel,
 )
 from customers.services.relationship import (
     interaction_log,
@@ -51,12 +46,13 @@ from customers.services.relationship import (
     task_cancel,
     task_complete,
 )
-from customers.tables import (
+from customers.tables.relationship import (
     ServiceRequestTable,
     TaskTable,
     service_request_row_html,
     task_state_html,
 )
+from customers.views import panels
 
 
 def _call(form, service, **kwargs) -> bool:
@@ -86,13 +82,12 @@ def _refusals_as_messages(request, form) -> None:
 
 def _panels(request, *parts: tuple[str, dict], status: int = 200) -> HttpResponse:
     """The htmx answer: the target panel first, then those swapped out of band (their
-    contexts say `oob`), each rendered from its own selector's context."""
-    html = "".join(render_to_string(template, context, request) for template, context in parts)
-    return HttpResponse(html, status=status)
+    contexts say `oob`), each (template, context) from customers/views/panels.py."""
+    return HttpResponse(panels.panels_html(request, *parts), status=status)
 
 
 def _tasks_oob(customer) -> tuple[str, dict]:
-    return "customers/panels/tasks.html", tasks_panel(customer, oob=True)
+    return panels.TASKS, panels.tasks_panel(customer, oob=True)
 
 
 def _attempt(request, form, service, /, **kwargs) -> tuple[bool, int, HttpResponse | None]:
@@ -121,13 +116,13 @@ def interaction_log_view(request, cust_no: str):
     done = _call(form, interaction_log, customer=customer, staff=staff_for_user(request.user))
     if not request.htmx:
         return _back_to_customer(request, form, cust_no)
-    panel = ("customers/panels/interactions.html", interactions_panel(customer, form=form))
+    panel = (panels.INTERACTIONS, panels.interactions_panel(customer, form=form))
     if not done:
         return _panels(request, panel)
     # The contact moved the header's last contact (interaction_log updated `customer`) and
     # may have put a follow-up on the tasks panel.
-    panel = ("customers/panels/interactions.html", interactions_panel(customer))
-    last_contact = ("customers/panels/last_contact.html", {"customer": customer, "oob": True})
+    panel = (panels.INTERACTIONS, panels.interactions_panel(customer))
+    last_contact = (panels.LAST_CONTACT, panels.last_contact_panel(customer))
     return _panels(request, panel, _tasks_oob(customer), last_contact)
 
 
@@ -139,8 +134,8 @@ def service_request_open_view(request, cust_no: str):
     if not request.htmx:
         return _back_to_customer(request, form, cust_no)
     panel = (
-        "customers/panels/service_requests.html",
-        service_requests_panel(customer, user=request.user, form=None if done else form),
+        panels.SERVICE_REQUESTS,
+        panels.service_requests_panel(customer, user=request.user, form=None if done else form),
     )
     return _panels(request, panel, *([_tasks_oob(customer)] if done else []))
 
@@ -158,8 +153,10 @@ def service_request_move_view(request, pk: int):
     if not request.htmx:
         return _back_to_customer(request, form, customer.cust_no)
     panel = (
-        "customers/panels/service_requests.html",
-        service_requests_panel(customer, user=request.user, move_form=None if done else form),
+        panels.SERVICE_REQUESTS,
+        panels.service_requests_panel(
+            customer, user=request.user, move_form=None if done else form
+        ),
     )
     # Every move finishes, reopens or keeps the request's task: the tasks panel follows.
     return _panels(request, panel, *([_tasks_oob(customer)] if done else []), status=status)

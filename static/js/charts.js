@@ -1,4 +1,4 @@
-// Draws every chart of the page: customers/charts.py figure_html writes a placeholder and
+// Draws every chart of the page: crm/charts.py figure_html writes a placeholder and
 // the figure as a JSON data block (never run, so the Content-Security-Policy allows it).
 // Charts in panels that htmx swaps in are drawn as they arrive (htmx:load). Each drawn
 // chart announces itself with a "chart:drawn" event, which static/js/drilldown.js hears.

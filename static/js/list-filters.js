@@ -1,8 +1,8 @@
 // The customer list's filters.
 // - A manager select (a branch's few dozen staff) offers, once a branch is chosen, only that
-//   branch's staff (customers/filters.py groups them by branch, one <optgroup> each, labelled
+//   branch's staff (customers/filters/lists.py groups them by branch, one <optgroup> each, labelled
 //   as the branch select labels the branch). A manager of another branch is cleared.
-// - The manager picker (head office: the company's staff, customers/filters.py
+// - The manager picker (head office: the company's staff, customers/filters/lists.py
 //   StaffPickerInput) searches as one types (customers:manager-search, JSON) within the
 //   chosen branch, and sends the picked member's id. Without this script its plain input
 //   takes a staff code.

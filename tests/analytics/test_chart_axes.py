@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from analytics import charts
-from customers.charts import aligned_amount_axes, amount_label
+from crm.charts import aligned_amount_axes, amount_label
 
 DAYS = [datetime.date(2026, 11, d) for d in (18, 19, 20)]
 SERIES = [

@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 
 from analytics import charts
-from customers.charts import figure_html
+from crm.charts import figure_html
 
 DRILL = "/dashboards/customers/"
 DAYS = [datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)]

@@ -76,7 +76,8 @@ def test_it_refuses_brokers_and_customer_managers(client, metrics):
 
 
 def test_it_exports_the_broker_table_audited(client, metrics):
-    response = dashboard(client, metrics.branch_manager.user, export="brokers")
+    client.force_login(metrics.branch_manager.user)
+    response = client.get("/dashboards/brokers.csv", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     text = b"".join(response).decode("utf-8-sig")
     assert "S01" in text and "41.04" in text

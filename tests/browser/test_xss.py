@@ -417,7 +417,7 @@ def test_head_office_sees_personal_data_dashboards_and_imports_as_text(
         "return Array.from(document.querySelectorAll('.xtick text'))"
         ".map(function (t) { return t.getAttribute('data-unformatted'); })"
     )
-    # The figure holds the name as entities (customers.charts.chart_text), so plotly shows
+    # The figure holds the name as entities (crm.charts.chart_text), so plotly shows
     # it as text and makes no link of it.
     assert html.escape(f"0202 {BRANCH_B}", quote=False) in labels
     assert not browser.find_elements(By.CSS_SELECTOR, ".xtick a, .hoverlayer a")

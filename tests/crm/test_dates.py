@@ -1,5 +1,6 @@
-"""The span of dates a person may enter (crm/dates.py), on the forms and filters that ask
-for one: a date outside it gets a message, never a 500 and never a stored value."""
+"""crm/dates.py: the span of dates a person may enter, on the forms and filters that ask
+for one (a date outside it gets a message, never a 500 and never a stored value), and the
+month arithmetic every app shares."""
 
 import datetime
 import importlib
@@ -10,7 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from crm.dates import DateWithinBounds
+from crm.dates import (
+    DateWithinBounds,
+    day_from_digits,
+    month_start,
+    months_later,
+    next_month,
+    previous_month,
+    whole_months,
+)
 from customers.models import Interaction, Task
 from tests.crm.factories import UserFactory
 from tests.customers.factories import CustomerFactory
@@ -128,3 +137,50 @@ def test_the_repair_brings_back_a_page_broken_by_a_contact_stored_as_1_bc(client
     assert customer.last_contact_at == contact.occurred_at
     client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     assert client.get("/admin/customers/interaction/").status_code == 200
+
+
+D = datetime.date
+
+
+def test_a_month_is_the_date_of_its_first_day():
+    assert month_start(D(2026, 3, 31)) == D(2026, 3, 1)
+    assert month_start(D(2026, 3, 1)) == D(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "following"),
+    [
+        (D(2026, 1, 31), D(2026, 2, 1)),
+        (D(2024, 2, 29), D(2024, 3, 1)),
+        (D(2026, 12, 1), D(2027, 1, 1)),
+        (D(2026, 12, 31), D(2027, 1, 1)),
+    ],
+)
+def test_the_next_month_starts_after_any_day_of_this_one(day, following):
+    assert next_month(day) == following
+
+
+def test_the_previous_month_crosses_the_year():
+    assert previous_month(D(2026, 1, 15)) == D(2025, 12, 1)
+    assert previous_month(D(2026, 3, 31)) == D(2026, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("months", "first"),
+    [(0, D(2026, 3, 1)), (-11, D(2025, 4, 1)), (-15, D(2024, 12, 1)), (22, D(2028, 1, 1))],
+)
+def test_it_counts_months_either_way_from_a_day(months, first):
+    assert months_later(D(2026, 3, 31), months) == first
+
+
+def test_whole_months_count_only_months_completed():
+    assert whole_months(D(2025, 1, 31), D(2025, 2, 28)) == 0
+    assert whole_months(D(2025, 1, 31), D(2025, 3, 31)) == 2
+    assert whole_months(D(2026, 1, 1), D(2025, 1, 1)) == 0
+
+
+def test_a_day_written_in_eight_digits_is_read_and_anything_else_refused():
+    assert day_from_digits("20261203") == datetime.date(2026, 12, 3)
+    for text in ("2026123", "2026-12-03", "20260230", "２０２６１２０３", "2026120a", ""):
+        with pytest.raises(ValueError):
+            day_from_digits(text)

@@ -129,8 +129,10 @@ def test_the_partition_functions_touch_only_partitions_of_partitioned_tables(app
         for sql in (
             "SELECT crm_fact_partition_create('crm_auditentry', 'crm_auditentry_202603')",
             "SELECT crm_fact_partition_create('customers_trade', 'crm_auditentry')",
-            "SELECT crm_fact_partition_attach('customers_trade', 'customers_trade_x', "
-            "'2026-03-01', '2026-04-01')",
+            (
+                "SELECT crm_fact_partition_attach('customers_trade', 'customers_trade_x', "
+                "'2026-03-01', '2026-04-01')"
+            ),
             "SELECT crm_table_analyze('pg_authid')",
         ):
             with (

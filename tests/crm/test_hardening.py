@@ -25,8 +25,8 @@ from django.urls import include, path
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from crm.charts import figure_html
 from crm.middleware import LAST_ACTIVITY
-from customers.charts import figure_html
 from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parents[2]

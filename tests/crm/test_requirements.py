@@ -4,7 +4,18 @@ runner, browser driver or linter; make installs requirements-dev.txt, which adds
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = {"pytest", "pytest-django", "factory-boy", "faker", "ruff", "selenium", "trio"}
+TOOLS = {
+    "pytest",
+    "pytest-django",
+    "factory-boy",
+    "faker",
+    "ruff",
+    "selenium",
+    "trio",
+    "hypothesis",
+    "mypy",
+    "django-stubs",
+}
 
 
 def pinned(name: str) -> set[str]:

@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
+from crm.charts import figure_html
 from crm.models import AuditEntry
-from customers.charts import asset_trend_figure, figure_html
+from customers.charts import asset_trend_figure
 from customers.models import Customer, DailyPosition, Trade
 from customers.services import counter_day_import
 from products.models import Security

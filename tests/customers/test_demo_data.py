@@ -13,9 +13,11 @@ import pytest
 from django.core.management import call_command
 
 from analytics.models import BranchDay
+from crm.dates import day_from_digits
 from crm.models import Role, Staff
 from crm.scoping import scope_for_user
-from customers.etl.generator import business_days, generate_exports
+from customers.demo.days import business_days
+from customers.demo.exports import generate_exports
 from customers.management.commands.demo_users import DEMO_LOGINS
 from customers.models import (
     Customer,
@@ -39,7 +41,7 @@ DEMO = {"calendar": "exchange", "openings": True, "planted_rejects": True}
 
 
 def _days(folders) -> list[datetime.date]:
-    return [datetime.datetime.strptime(folder.name, "%Y%m%d").date() for folder in folders]
+    return [day_from_digits(folder.name) for folder in folders]
 
 
 def _rows(folder: Path, name: str) -> list[dict]:
@@ -67,7 +69,7 @@ def test_the_demo_command_writes_day_folders_for_trading_days_only(tmp_path):
     assert not set(days) & {*NATIONAL_DAY, datetime.date(2026, 9, 25)}
     assert datetime.date(2026, 9, 30) in days and datetime.date(2026, 10, 8) in days
     for folder in tmp_path.iterdir():  # each folder's trades are of its own day
-        day = datetime.datetime.strptime(folder.name, "%Y%m%d").date()
+        day = day_from_digits(folder.name)
         dates = {row["trade_date"] for row in _rows(folder, "trades.csv")}
         assert dates - {f"{day:%d/%m/%Y}"} <= {day.isoformat()}  # but the planted bad date
 

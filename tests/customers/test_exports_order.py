@@ -114,8 +114,8 @@ def broker_screen(client, sort):
 
 
 def broker_csv(client, sort):
-    params = {"export": "brokers", **({"sort": sort} if sort else {})}
-    response = client.get("/dashboards/", params, HTTP_ACCEPT_LANGUAGE="en")
+    params = {"sort": sort} if sort else {}
+    response = client.get("/dashboards/brokers.csv", params, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     return csv_rows(response)
 
@@ -155,4 +155,4 @@ def test_the_dashboard_links_its_broker_csv_with_the_tables_sort(client, metrics
         "/dashboards/", {"start": "2026-03-01", "sort": "-broker"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     body = response.content.decode()
-    assert "start=2026-03-01&amp;sort=-broker&amp;export=brokers" in body
+    assert "/dashboards/brokers.csv?start=2026-03-01&amp;sort=-broker" in body

@@ -1,6 +1,6 @@
 """The generator of trading-counter exports: contract layout, realism and determinism.
 
-Plain pytest on files in tmp_path; no Django and no database.
+Plain pytest on files in tmp_path; no database.
 """
 
 import csv
@@ -13,15 +13,10 @@ from itertools import pairwise
 
 import pytest
 
-from customers.etl.generator import (
-    ANCHOR_LAST_DAY,
-    DATA_FILES,
-    HEADERS,
-    business_days,
-    credit_code_check_char,
-    generate_exports,
-    resident_id_check_digit,
-)
+from customers.demo.days import ANCHOR_LAST_DAY, business_days
+from customers.demo.exports import generate_exports
+from customers.demo.files import DATA_FILES, HEADERS
+from customers.demo.people import credit_code_check_char, resident_id_check_digit
 
 START = date(2026, 3, 18)  # Wed: the run crosses a weekend and the quarter's interest day
 DAYS = 5

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from crm.models import Branch, Staff, Team
-from customers.etl.generator import generate_exports
+from customers.demo.exports import generate_exports
 from customers.models import (
     CapitalAccount,
     CashFlow,

@@ -216,27 +216,35 @@ def canonical_day_written_with(tmp_path, delimiter: str, other: str = ""):
         (
             (Delimiter.TAB,),
             (Delimiter.COMMA,),
-            "branches.csv: 1 column found; the header holds tabs: is the delimiter right?"
-            " The profile expects Comma ( , ).",
+            (
+                "branches.csv: 1 column found; the header holds tabs: is the delimiter right?"
+                " The profile expects Comma ( , )."
+            ),
         ),
         (
             (Delimiter.COMMA,),
             (Delimiter.TAB,),
-            "branches.csv: 1 column found; the header holds commas: is the delimiter right?"
-            " The profile expects Tab.",
+            (
+                "branches.csv: 1 column found; the header holds commas: is the delimiter right?"
+                " The profile expects Tab."
+            ),
         ),
         (
             (Delimiter.SEMICOLON,),
             (Delimiter.OTHER, "~"),
-            "branches.csv: 1 column found; the header holds semicolons: is the delimiter"
-            " right? The profile expects “~”.",
+            (
+                "branches.csv: 1 column found; the header holds semicolons: is the delimiter"
+                " right? The profile expects “~”."
+            ),
         ),
         (
             (Delimiter.OTHER, "~"),
             (Delimiter.PIPE,),
-            "branches.csv: 1 column found where 2 are required; the header reads"
-            " “branch_code~name~region”: is the delimiter right?"
-            " The profile expects Vertical bar ( | ).",
+            (
+                "branches.csv: 1 column found where 2 are required; the header reads"
+                " “branch_code~name~region”: is the delimiter right?"
+                " The profile expects Vertical bar ( | )."
+            ),
         ),
     ],
 )
@@ -318,8 +326,10 @@ def refused_day(tmp_path, cause: str):
         ),
         (
             "wrong_delimiter",
-            "branches.csv: 1 column found; the header holds tabs: is the delimiter right?"
-            " The profile expects Comma ( , ).",
+            (
+                "branches.csv: 1 column found; the header holds tabs: is the delimiter right?"
+                " The profile expects Comma ( , )."
+            ),
             "branches.csv: 只识别出 1 列；表头中含有制表符：分隔符是否设置正确？",
         ),
     ],

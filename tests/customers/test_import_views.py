@@ -49,12 +49,16 @@ FILES = {
         "fund_account,market,sec_code,quantity,available_qty,cost_price,market_value"
     ],
     "credit_accounts.csv": [
-        "fund_account,financing_debt,lending_debt,accrued_interest,collateral_value,"
-        "maintenance_ratio"
+        (
+            "fund_account,financing_debt,lending_debt,accrued_interest,collateral_value,"
+            "maintenance_ratio"
+        )
     ],
     "trades.csv": [
-        "serial_no,trade_date,fund_account,market,sec_code,side,quantity,price,amount,"
-        "commission,stamp_tax,transfer_fee,handling_fee,regulatory_fee,net_amount,channel",
+        (
+            "serial_no,trade_date,fund_account,market,sec_code,side,quantity,price,amount,"
+            "commission,stamp_tax,transfer_fee,handling_fee,regulatory_fee,net_amount,channel"
+        ),
         GOOD_TRADE,
         BAD_TRADE,
     ],

@@ -1,4 +1,4 @@
-"""The customer list's filters (customers/filters.py) over the scoped list selector."""
+"""The customer list's filters (customers/filters/lists.py) over the scoped list selector."""
 
 import datetime
 from decimal import Decimal
@@ -8,13 +8,10 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from customers.filters import CustomerListFilter, filter_params, filter_query, years_before
+from customers.filters.lists import CustomerListFilter, filter_params, filter_query, years_before
 from customers.models import CapitalAccount, CustomerFigures, DailyPosition
-from customers.selectors.lists import (
-    branches_for_user,
-    customer_list_for_user,
-    managers_for_user,
-)
+from customers.selectors.customers import customers_for_user
+from customers.selectors.lists import branches_for_user, managers_for_user
 from products.models import Security
 from tests.customers.factories import CustomerFactory
 
@@ -76,7 +73,7 @@ def make_filterset(user, **params):
     data = QueryDict(mutable=True)
     data.update({key: str(value) for key, value in params.items()})
     return CustomerListFilter(
-        data, queryset=customer_list_for_user(user), request=SimpleNamespace(user=user)
+        data, queryset=customers_for_user(user), request=SimpleNamespace(user=user)
     )
 
 

@@ -7,14 +7,14 @@ from django.db import connection
 from django.utils import translation
 
 from crm.tasks import nightly_pipeline
-from customers.etl.partitions import FACT_TABLES, cover
+from customers.etl.partitions import FACT_TABLES
 from customers.etl.sql import FileSql
 from customers.models import ImportReject, RunStatus, Trade
 from customers.services import counter_day_import
 
 from .counter_files import HEADERS, base_day, csv_text, write_day
 from .test_import import snapshot_of_business_data
-from .test_import_direct import import_saying
+from .test_import_one_pass import import_saying
 
 pytestmark = [
     pytest.mark.django_db,
@@ -84,11 +84,11 @@ def test_a_new_day_gets_a_partition_of_its_own_filled_in_one_pass(tmp_path):
 
 def test_a_day_partition_holds_what_the_checked_path_loads(tmp_path, monkeypatch):
     call_command("partition_facts")
-    counter_day_import(folder=write_day(tmp_path / "direct", "20260302", base_day()))
+    counter_day_import(folder=write_day(tmp_path / "one_pass", "20260302", base_day()))
     into_day_partitions = snapshot_of_business_data()
     # The same day again, every file through the checked path into the existing partitions:
     # it rewrites the snapshots and upserts the flows, so any value loaded wrong changes.
-    monkeypatch.setattr(FileSql, "loads_direct", property(lambda self: False))
+    monkeypatch.setattr(FileSql, "loads_in_one_pass", property(lambda self: False))
     run = counter_day_import(folder=write_day(tmp_path / "checked", "20260302", base_day()))
     assert run.status == RunStatus.LOADED, run.error
     assert snapshot_of_business_data() == into_day_partitions
@@ -153,26 +153,6 @@ def test_partition_facts_merges_the_days_of_a_finished_month(tmp_path):
     assert rows_in("customers_trade_202603") == 6
 
 
-def test_partition_facts_retires_the_default_partition_of_an_earlier_version(tmp_path):
-    call_command("partition_facts")
-    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE customers_trade_default PARTITION OF customers_trade DEFAULT")
-    trade = Trade.objects.first()  # a copy of it in April, which only the default takes
-    trade.trade_date, trade.serial_no = datetime.date(2026, 4, 1), "L1"
-    trade.save(force_insert=True)
-    assert rows_in("customers_trade_default") == 1
-    before = snapshot_of_business_data()
-    out = io.StringIO()
-    call_command("partition_facts", stdout=out, language="en")
-    assert "customers_trade: default partition retired, 1 rows moved" in out.getvalue()
-    assert [p for p in partitions_of("customers_trade") if "2026" in p] == [
-        "customers_trade_202603",
-        "customers_trade_202604",
-    ]
-    assert snapshot_of_business_data() == before
-
-
 def test_the_nightly_pipeline_merges_the_days_of_a_finished_month(settings, tmp_path):
     call_command("partition_facts")
     settings.IMPORT_ROOT = tmp_path
@@ -210,17 +190,3 @@ def test_a_refused_day_leaves_no_partition_behind(tmp_path):
     assert run.error.startswith("credit_accounts.csv: cannot be decoded")
     for table in FACT_TABLES:
         assert partitions_of(table) == []
-
-
-def test_covering_days_by_month_makes_one_partition_per_month(tmp_path):
-    call_command("partition_facts")
-    counter_day_import(folder=write_day(tmp_path, "20260302", base_day()))
-    days = [datetime.date(2026, 4, 1), datetime.date(2026, 4, 2), datetime.date(2026, 3, 3)]
-    with connection.cursor() as cursor:
-        cover(cursor, "customers_trade", days, by_month=True)
-    # April had no partition: one for the month; March has day partitions: one more day.
-    assert partitions_of("customers_trade") == [
-        "customers_trade_20260302",
-        "customers_trade_20260303",
-        "customers_trade_202604",
-    ]

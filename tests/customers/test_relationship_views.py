@@ -14,17 +14,13 @@ from customers.models import (
     TaskKind,
     TaskStatus,
 )
-from customers.selectors.relationship import (
-    interactions_panel,
-    service_requests_panel,
-    tasks_for_user,
-    tasks_panel,
-)
+from customers.selectors.relationship import tasks_for_user
 from customers.services.relationship import (
     interaction_log,
     service_request_move,
     service_request_open,
 )
+from customers.views.panels import interactions_panel, service_requests_panel, tasks_panel
 from tests.crm.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from crm.models import AuditEntry
-from customers.filters import search_term_digest
+from customers.filters.lists import search_term_digest
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db

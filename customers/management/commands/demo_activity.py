@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from crm.commands import CrmCommand
-from crm.models import COMPANY_WIDE_ROLES, Role, Staff
+from crm.models import Role, Staff
+from crm.roles import COMPANY_WIDE_ROLES
 from customers.management.commands.demo_users import DEMO_LOGINS
 from customers.models import (
     Customer,

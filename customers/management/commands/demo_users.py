@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from crm.commands import CrmCommand
 from crm.models import Branch, Role, Staff
+from crm.roles import COMPANY_WIDE_ROLES
 from crm.services import staff_login_create
 
 DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 -- demo logins, printed on purpose
@@ -56,7 +57,7 @@ class Command(CrmCommand):
                 staff_code=staff.staff_code if staff else username.upper(),
                 name=staff.name if staff else DEMO_NAMES[username],
                 branch=(staff.branch if staff else busiest)
-                if role not in (Role.HEAD_OFFICE, Role.ADMIN)
+                if role not in COMPANY_WIDE_ROLES
                 else None,
                 team=staff.team if staff else None,
             )
@@ -70,7 +71,7 @@ class Command(CrmCommand):
 
     def _staff_for(self, role, branch, username, used) -> Staff | None:
         """The imported member of staff this demo login speaks for, if the data has one."""
-        if role in (Role.HEAD_OFFICE, Role.ADMIN):
+        if role in COMPANY_WIDE_ROLES:
             return None
         linked = Staff.objects.filter(user__username=username, branch=branch).first()
         if linked is not None:

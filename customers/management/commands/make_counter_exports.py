@@ -5,7 +5,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from crm.commands import CrmCommand
-from customers.etl.generator import CALENDARS, generate_exports
+from customers.demo.days import CALENDARS
+from customers.demo.exports import generate_exports
 
 
 class Command(CrmCommand):

@@ -1,9 +1,10 @@
-"""The customer list's filters (django-filter): any combination becomes one SQL statement.
+"""The customer list's filters (django-filter) and the manager picker's search: any
+combination becomes one SQL statement.
 
 Filters on holdings are EXISTS subqueries over the positions of the latest business day
 (that day is looked up first, by one index probe, so that the statement carries it as a
 constant); filters on money, ratio and last trade read CustomerFigures. The queryset
-handed in is already scoped (customers.selectors.lists.customer_list_for_user): a filter
+handed in is already scoped (customers.selectors.customers.customers_for_user): a filter
 only narrows it.
 """
 
@@ -39,7 +40,8 @@ from customers.selectors.lists import (
     latest_business_day,
     managers_for_user,
 )
-from customers.tables import CustomerTable, sort_of
+from customers.tables.columns import sort_of
+from customers.tables.lists import CustomerTable
 from products.models import Security
 
 # Query parameters that are not filters but belong to a view of the list (the sort order).
@@ -343,7 +345,7 @@ class CustomerListFilter(django_filters.FilterSet):
         """`may_reveal`: whether the user may reveal personal data (the view checks the
         permission); only then does a mobile prefix find customers. Asked only of a search
         that could match a mobile: the permission check costs two queries. `constant`: the
-        filters whose column is the same on every row for the user (customers.tables
+        filters whose column is the same on every row for the user (customers.tables.lists
         constant_columns): not shown unless set."""
         super().__init__(*args, **kwargs)
         self._may_reveal = may_reveal

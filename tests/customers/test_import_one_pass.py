@@ -1,4 +1,4 @@
-"""The one-pass load of counter files on PostgreSQL (FileSql.direct_load):
+"""The one-pass load of counter files on PostgreSQL (FileSql.one_pass_load):
 taken when a file has nothing to reject, left for the checked path as soon as one row
 breaks a rule, and loading exactly what the checked path loads."""
 
@@ -23,7 +23,7 @@ pytestmark = [
 
 DAY = "20260302"
 # Every file but staff, whose load first creates the teams it names.
-DIRECT_FILES = tuple(name for name in SPECS if name != "staff")
+ONE_PASS_FILES = tuple(name for name in SPECS if name != "staff")
 
 
 def import_saying(folder) -> tuple:
@@ -37,7 +37,7 @@ def import_saying(folder) -> tuple:
 def test_a_clean_day_loads_every_file_but_staff_in_one_pass(tmp_path):
     run, one_pass = import_saying(write_day(tmp_path, DAY, base_day()))
     assert run.status == RunStatus.LOADED, run.error
-    assert one_pass == set(DIRECT_FILES)
+    assert one_pass == set(ONE_PASS_FILES)
 
 
 @pytest.mark.parametrize(
@@ -55,20 +55,20 @@ def test_a_file_with_a_row_to_reject_goes_the_checked_way(tmp_path, change, reas
     run, one_pass = import_saying(write_day(tmp_path, DAY, rows))
     assert run.status == RunStatus.LOADED_WITH_REJECTS, run.error
     assert "trades" not in one_pass
-    assert one_pass == set(DIRECT_FILES) - {"trades"}
+    assert one_pass == set(ONE_PASS_FILES) - {"trades"}
     (reject,) = ImportReject.objects.filter(run=run)
     assert reject.reason.startswith(reason)
 
 
 def test_the_one_pass_load_gives_what_the_checked_path_gives(tmp_path, monkeypatch):
-    counter_day_import(folder=write_day(tmp_path / "direct", DAY, base_day()))
-    loaded_directly = snapshot_of_business_data()
+    counter_day_import(folder=write_day(tmp_path / "one_pass", DAY, base_day()))
+    loaded_in_one_pass = snapshot_of_business_data()
     # Load the same day again, every file through the checked path: it deletes and rewrites
-    # the snapshots and upserts the flows, so any value the direct load got wrong changes.
-    monkeypatch.setattr(FileSql, "loads_direct", property(lambda self: False))
+    # the snapshots and upserts the flows, so any value the one-pass load got wrong changes.
+    monkeypatch.setattr(FileSql, "loads_in_one_pass", property(lambda self: False))
     run, one_pass = import_saying(write_day(tmp_path / "checked", DAY, base_day()))
     assert run.status == RunStatus.LOADED and not one_pass
-    assert snapshot_of_business_data() == loaded_directly
+    assert snapshot_of_business_data() == loaded_in_one_pass
 
 
 def test_a_redelivered_flow_file_upserts_in_one_pass(tmp_path):

@@ -1,0 +1,377 @@
+"""What every script in bench/ shares: Django set up for measuring, the run's own database
+(created, migrated, dropped), its generated exports, logins and timed requests with their
+percentiles, and the closing JSON line. What a script measures stays in the script.
+
+Nothing here imports Django at module level: bench/etl.py's launcher process stays small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+SLOWEST_SHOWN = 3  # statements printed per captured request
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def report(payload: dict, *, targets: dict, met: dict[str, bool]) -> None:
+    """The closing JSON line, the one a caller parses: the payload, the targets, which are met."""
+    line = {**payload, "targets": targets, "met": met}
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+def page_summaries(pages: dict[str, dict]) -> dict[str, dict]:
+    """Each measured page without its timings and slowest statements, for the JSON line."""
+    return {
+        kind: {name: value for name, value in page.items() if name not in ("slowest", "ms")}
+        for kind, page in pages.items()
+    }
+
+
+def say_targets(met: dict[str, bool], targets: dict) -> None:
+    for name, ok in met.items():
+        say(f"target {name} = {targets[name]}: {'met' if ok else 'MISSED'}")
+
+
+# -- options and sizes -------------------------------------------------------------------------
+
+
+def add_quick_option(parser: argparse.ArgumentParser, sizes: str) -> None:
+    parser.add_argument("--quick", action="store_true", help=sizes)
+
+
+def add_lifetime_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the exports and the database afterwards"
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="drop and re-create the database before the run"
+    )
+
+
+def sizes_for(args: argparse.Namespace, *, full: dict, quick: dict, **overrides) -> dict:
+    """The full or (--quick) the quick sizes, with the options given on the command line."""
+    sizes = dict(quick if args.quick else full)
+    sizes.update({name: value for name, value in overrides.items() if value})
+    return sizes
+
+
+# -- Django ------------------------------------------------------------------------------------
+
+
+def _environment() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+
+
+def _refuse_debug(script: str) -> None:
+    from django.conf import settings
+
+    if settings.DEBUG:
+        sys.exit(f"bench/{script} measures with DEBUG off; unset DEBUG or set DEBUG=false.")
+
+
+def django_setup(script: str, default_url: str, measures: str, *, refuse_debug: bool) -> None:
+    """Set Django up for a benchmark on PostgreSQL (DATABASE_URL, else `default_url`), DEBUG
+    off as in production (with DEBUG on Django keeps every query it sends)."""
+    _environment()
+    os.environ.setdefault("DATABASE_URL", default_url)
+    # The benchmarks report in English: so do the commands and services they call.
+    os.environ.setdefault("LANGUAGE", "en")
+    import django
+    from django.utils import translation
+
+    django.setup()
+    from crm.commands import command_language
+
+    translation.activate(command_language())
+    if db_settings()["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit(
+            f"bench/{script} measures {measures} on PostgreSQL; DATABASE_URL points at "
+            f"{db_settings()['ENGINE']}. Set DATABASE_URL=postgres://… (default {default_url})."
+        )
+    if refuse_debug:
+        _refuse_debug(script)
+
+
+def sqlite_django_setup(script: str, path: Path) -> None:
+    """Set Django up on the SQLite file `path` (DATABASE_URL is ignored), DEBUG off."""
+    _environment()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    import django
+
+    django.setup()
+    _refuse_debug(script)
+
+
+def db_settings() -> dict:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]
+
+
+# -- the run's database and scratch folders ----------------------------------------------------
+
+
+def maintenance_connection():
+    """An autocommit connection to the server's `postgres` database, to create and drop ours."""
+    import psycopg2
+
+    db = db_settings()
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def database_prepare(*, reset: bool) -> bool:
+    """Create (or with reset re-create) the database and migrate it; True if created here."""
+    from django.core.management import call_command
+    from psycopg2 import sql
+
+    name = db_settings()["NAME"]
+    conn = maintenance_connection()
+    try:
+        with conn.cursor() as cursor:
+            if reset:
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            created = cursor.fetchone() is None
+            if created:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                say(f"created database {name}")
+    finally:
+        conn.close()
+    call_command("migrate", interactive=False, verbosity=0)
+    return created
+
+
+def database_drop() -> None:
+    from django.db import connections
+    from psycopg2 import sql
+
+    connections.close_all()
+    conn = maintenance_connection()
+    try:
+        with conn.cursor() as cursor:
+            name = db_settings()["NAME"]
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+@contextmanager
+def scratch(*, keep: bool, created: bool, out_dir: Path, also: tuple[Path, ...] = ()) -> Iterator:
+    """The run's exports (and the folders in `also`) and, if the run created it, its database:
+    gone at the end unless --keep, said where they are when kept."""
+    try:
+        yield
+    finally:
+        if not keep:
+            for path in (out_dir, *also):
+                shutil.rmtree(path, ignore_errors=True)
+            if created:
+                database_drop()
+    if keep:
+        say(f"kept: exports under {out_dir}, database {db_settings()['NAME']}")
+
+
+def partition_facts() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command("partition_facts", stdout=io.StringIO())
+    say("fact tables partitioned (manage.py partition_facts): each day gets its own partition")
+
+
+def vacuum_analyze() -> float:
+    """VACUUM ANALYZE once: the state autovacuum reaches a few minutes after the nightly import,
+    so that plans and visibility do not depend on when autovacuum last came by."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    seconds = time.perf_counter() - started
+    say(f"VACUUM (ANALYZE): {seconds:.1f}s")
+    return seconds
+
+
+def static_prepare(root: Path) -> None:
+    """With DEBUG off the pages need the hashed static manifest: collect it into `root`."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = root  # before the storage and WhiteNoise first read it
+    started = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    say(f"collectstatic into {root}: {time.perf_counter() - started:.1f}s")
+
+
+# -- the dataset -------------------------------------------------------------------------------
+
+
+def generate(
+    out_dir: Path, *, customers: int, days: int, seed: int, trades_per_day: int
+) -> tuple[float, list[Path]]:
+    """Counter exports of `days` business days into `out_dir`: the seconds it took, the folders."""
+    from customers.demo.exports import generate_exports
+
+    say(
+        f"generating {days} days: {customers:,} customers,"
+        f" ~{trades_per_day:,} trades a day -> {out_dir}"
+    )
+    # A folder left by an interrupted run must not be taken for a finished day.
+    shutil.rmtree(out_dir, ignore_errors=True)
+    started = time.perf_counter()
+    folders = generate_exports(
+        out_dir=out_dir,
+        customers=customers,
+        days=days,
+        seed=seed,
+        trades_per_day=trades_per_day,
+        progress=lambda message: say(f"  {message}"),
+    )
+    seconds = time.perf_counter() - started
+    say(f"generation: {seconds:.1f}s")
+    return seconds, folders
+
+
+def import_day(folder: Path):
+    """One day through counter_day_import: the run and its seconds; stops unless it loaded."""
+    from customers.models import RunStatus
+    from customers.services import counter_day_import
+
+    started = time.perf_counter()
+    run = counter_day_import(folder=folder)
+    seconds = time.perf_counter() - started
+    if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
+        sys.exit(f"import of {folder.name} ended {run.status}: {run.error}")
+    return run, seconds
+
+
+# -- logins and timed requests -----------------------------------------------------------------
+
+
+def busiest_branch_manager():
+    """The branch with the most customers (annotated with their number, `n`) and its first
+    active branch manager, or None."""
+    from django.db.models import Count
+
+    from crm.models import Branch, Role, Staff
+
+    busiest = Branch.objects.annotate(n=Count("customers")).order_by("-n", "code").first()
+    manager = (
+        Staff.objects.filter(branch=busiest, role=Role.BRANCH_MANAGER, is_active=True)
+        .order_by("staff_code")
+        .first()
+    )
+    return busiest, manager
+
+
+def login(username: str, role, staff=None):
+    """A login with `role`, linked to imported `staff` the way demo_users links its demo logins
+    (or to staff of its own, named after it); returns the user."""
+    from crm.services import staff_login_create
+
+    linked = staff_login_create(
+        username=username,
+        password=secrets.token_urlsafe(24),  # force_login: never typed
+        role=role,
+        staff_code=staff.staff_code if staff else username.upper(),
+        name=staff.name if staff else username,
+        branch=staff.branch if staff else None,
+        team=staff.team if staff else None,
+    )
+    return linked.user
+
+
+def clients_for(users: dict) -> dict:
+    """A test client logged in per user, with the host and scheme of the production proxy
+    (ALLOWED_HOSTS, the SSL redirect): the whole middleware stack runs as in production."""
+    from django.test import Client
+
+    clients = {}
+    for key, user in users.items():
+        client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
+        client.force_login(user)
+        clients[key] = client
+    return clients
+
+
+def get(client, url: str) -> float:
+    """One request; its server-side time in ms (the test client calls the WSGI handler)."""
+    started = time.perf_counter()
+    response = client.get(url)
+    ms = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        sys.exit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+    return ms
+
+
+def captured(client, url: str) -> dict:
+    """One request with its SQL captured: the query count and the slowest statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        get(client, url)
+    queries = [(float(q["time"]) * 1000, q["sql"]) for q in context.captured_queries]
+    return {
+        "url": url,
+        "queries": len(queries),
+        "sql_ms": round(sum(ms for ms, _ in queries), 1),
+        "slowest": sorted(queries, key=lambda q: -q[0])[:SLOWEST_SHOWN],
+    }
+
+
+def stats(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(percentile(ordered, 95), 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def short(sql: str, width: int = 160) -> str:
+    sql = re.sub(r"\s+", " ", sql)
+    return sql if len(sql) <= width else sql[: width - 1] + "…"
+
+
+def since(started: float) -> float:
+    return time.perf_counter() - started
