@@ -37,7 +37,7 @@ from analytics.models import (
     CustomerMonth,
     CustomerYear,
 )
-from crm.dates import months_later, previous_month
+from crm.dates import month_start, months_later, previous_month
 from crm.models import Branch, Staff
 from crm.roles import may_open_dashboards
 from crm.scoping import reach_of
@@ -274,7 +274,7 @@ def accounts_summary(scope: DashboardScope, start: datetime.date, end: datetime.
     )
     active = (
         _group_months(scope)
-        .filter(month=end.replace(day=1))
+        .filter(month=month_start(end))
         .aggregate(active=Sum("active_customers"))["active"]
         or 0
     )
@@ -343,7 +343,7 @@ def contribution_pareto(scope: DashboardScope, month: datetime.date) -> dict:
     than 100 customers each bucket is one customer, so shares are computed from the count
     of buckets."""
     rows = list(
-        ContributionPareto.objects.filter(month=month.replace(day=1), scope=_scope_key(scope))
+        ContributionPareto.objects.filter(month=month_start(month), scope=_scope_key(scope))
         .order_by("bucket")
         .values_list("bucket", "cumulative_share")
     )
@@ -381,7 +381,7 @@ def _bucket_for(scope: DashboardScope, month: datetime.date, percent: int):
 def broker_performance(scope: DashboardScope, start: datetime.date, end: datetime.date):
     """Per broker over the range's months: book, assets, inflow, revenue, contacts logged
     and tasks done (three grouped queries, merged by staff id)."""
-    months = (start.replace(day=1), end.replace(day=1))
+    months = (month_start(start), month_start(end))
     brokers_of_scope = (
         BrokerMonth.objects.filter(manager_id__in=_members(scope))
         if scope.team_id
@@ -450,7 +450,7 @@ def group_rollup(scope: DashboardScope, month: datetime.date) -> list[dict]:
     has no groups: its members are the broker table."""
     if scope.team_id:
         return []
-    month = month.replace(day=1)
+    month = month_start(month)
     sums = {
         "customers": Sum("customers"),
         "average_assets": Sum("average_assets"),
@@ -491,8 +491,8 @@ def customers_behind(
     """The customers behind a dashboard number, through the customer list's scoped
     queryset: the month's top `top` % by contribution, or those who traded via `channel`
     in the months from `since` to `month`."""
-    month = month.replace(day=1)
-    since = (since or month).replace(day=1)
+    month = month_start(month)
+    since = month_start(since or month)
     rows = _customer_rows(CustomerMonth, scope).filter(month__range=(since, month))
     if top is not None:
         rows = rows.filter(month=month)

@@ -4,7 +4,6 @@ as set-based SQL over the imported facts. Each formula is documented in the READ
 again is read from the import runs (`ImportRun.metrics_at`), never from a day named by hand.
 """
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
@@ -23,7 +22,7 @@ from analytics.models import (
     CustomerMonth,
     CustomerYear,
 )
-from crm.dates import next_month, previous_month
+from crm.dates import month_end, month_start, next_month, previous_month
 from crm.locks import nightly_lock_acquire
 from crm.sql import Dialect, literal
 from customers.models import (
@@ -343,7 +342,7 @@ def month_weights(
     holiday carries Friday's figures); the last business day before the month covers the
     month's first days when the month does not start on a business day.
     """
-    last_of_month = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last_of_month = month_end(month)
     end = min(last_of_month, until)
     days = sorted(business_days)
     weights = {}
@@ -360,8 +359,8 @@ def month_weights(
 def metrics_compute_month(*, month: datetime.date) -> int:
     """Replace the month's customer roll-ups from the daily metrics; returns rows written."""
     nightly_lock_acquire()
-    month = month.replace(day=1)
-    last_of_month = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    month = month_start(month)
+    last_of_month = month_end(month)
     CustomerMonth.objects.filter(month=month).delete()
     for model in (BranchMonth, BrokerMonth):
         model.objects.filter(month=month).delete()
@@ -507,7 +506,7 @@ def _months_weighed(days: list[datetime.date]) -> list[datetime.date]:
     months = set()
     by_month: dict[datetime.date, list[datetime.date]] = {}
     for day in days:
-        by_month.setdefault(day.replace(day=1), []).append(day)
+        by_month.setdefault(month_start(day), []).append(day)
     for month, in_month in by_month.items():
         months.add(month)
         following = next_month(month)

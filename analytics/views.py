@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.charts import figure_html
 from crm.csvsafe import csv_chunks
+from crm.dates import month_start
 from crm.pagination import pagination
 from crm.roles import Access, RoleRequiredMixin, role_required
 from crm.services import audit_record
@@ -51,7 +52,7 @@ def dashboard(request):
         end=end,
         brokers_csv_url=_brokers_csv_url(request),
         series=series,
-        comparison=sel.period_comparison(scope, end.replace(day=1)),
+        comparison=sel.period_comparison(scope, month_start(end)),
         accounts=sel.accounts_summary(scope, start, end),
         groups=sel.group_rollup(scope, end),
         pareto=pareto,
@@ -106,7 +107,7 @@ def _dashboard_charts(scope, start, end, *, series, pareto) -> dict[str, str]:
             channel_chart=figure_html(charts.channel_mix_figure(series, drill_url=period)),
         )
     if pareto["curve"]:
-        month = f"{drill}?month={end.replace(day=1)}"
+        month = f"{drill}?month={month_start(end)}"
         shown["pareto_chart"] = figure_html(charts.pareto_figure(pareto, drill_url=month))
     if scope.company:
         branches = sel.branch_comparison(scope, start, end)

@@ -66,6 +66,11 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of `day`'s month."""
+    return next_month(day) - datetime.timedelta(days=1)
+
+
 def months_later(day: datetime.date, months: int) -> datetime.date:
     """The first day of the month `months` after `day`'s (before it, for a negative count)."""
     year, index = divmod(day.year * 12 + day.month - 1 + months, 12)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from crm.dates import (
     DateWithinBounds,
     day_from_digits,
+    month_end,
     month_start,
     months_later,
     next_month,
@@ -140,6 +141,19 @@ def test_the_repair_brings_back_a_page_broken_by_a_contact_stored_as_1_bc(client
 
 
 D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("day", "last"),
+    [
+        (D(2026, 2, 1), D(2026, 2, 28)),
+        (D(2024, 2, 10), D(2024, 2, 29)),
+        (D(2026, 12, 31), D(2026, 12, 31)),
+        (D(2026, 4, 15), D(2026, 4, 30)),
+    ],
+)
+def test_a_month_ends_on_its_last_calendar_day(day, last):
+    assert month_end(day) == last
 
 
 def test_a_month_is_the_date_of_its_first_day():

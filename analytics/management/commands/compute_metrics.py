@@ -14,6 +14,7 @@ from analytics.services import (
     metrics_stale_days,
 )
 from crm.commands import CrmCommand
+from crm.dates import month_start
 
 
 class Command(CrmCommand):
@@ -32,8 +33,8 @@ class Command(CrmCommand):
                 % {"day": day, "months": rolled}
             )
         if month:
-            month = month.replace(day=1)
-            stale = [d for d in metrics_stale_days() if d.replace(day=1) == month]
+            month = month_start(month)
+            stale = [d for d in metrics_stale_days() if month_start(d) == month]
             if month not in metrics_compute_days(days=stale):
                 metrics_compute_month(month=month)
             self.stdout.write(
