@@ -27,17 +27,10 @@ from customers.models import (
     DailyPosition,
     Trade,
 )
-from customers.selectors.customers import customer_get_for_user
 from products.models import Quote
 
 RECENT_ROWS = 50
 MARGIN_WARNING_RATIO = Decimal("1.4")
-
-
-def customer_get_for_360(user, *, cust_no: str) -> Customer:
-    """The customer in the user's scope, with what the header and key figures show, in one
-    query; out of scope or unknown is a 404 (through customer_get_for_user)."""
-    return customer_get_for_user(user, cust_no=cust_no, related=("branch", "manager", "figures"))
 
 
 def current_figures(customer: Customer) -> CustomerFigures | None:

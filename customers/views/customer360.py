@@ -59,7 +59,7 @@ def customer_contacts_reveal(request, customer) -> dict:
 
 
 def customer_detail(request, cust_no: str):
-    customer = s360.customer_get_for_360(request.user, cust_no=cust_no)
+    customer = customer_get_for_user(request.user, cust_no=cust_no)
     customer_view_record(request, customer)
     rendered = panels.customer_panels(request, customer)
     shown = {anchor for anchor, _html in rendered} | {"contribution-panel"}
@@ -94,7 +94,7 @@ def customer_reveal_contacts(request, cust_no: str):
 def _reveal(request, cust_no: str, reveal):
     """The personal data panel after `reveal`; anybody who sees the customer but may not
     reveal gets the panel again with the reason (403), or the not-allowed page without htmx."""
-    customer = customer_get_for_user(request.user, cust_no=cust_no, related=("manager",))
+    customer = customer_get_for_user(request.user, cust_no=cust_no)
     try:
         pii = reveal(request, customer)
     except PermissionDenied as refusal:
