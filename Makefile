@@ -33,6 +33,9 @@ demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py compute_metrics
 	$(BIN)/python manage.py demo_users
 	$(BIN)/python manage.py demo_activity
+	$(BIN)/python manage.py evaluate_tiers
+	$(BIN)/python manage.py demo_custom_fields
+	$(BIN)/python manage.py demo_segments
 	$(MAKE) serve
 
 # The demo serves as production does (DEBUG=0: the application's own error pages, never

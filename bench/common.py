@@ -236,9 +236,16 @@ def static_prepare(root: Path) -> None:
 
 
 def generate(
-    out_dir: Path, *, customers: int, days: int, seed: int, trades_per_day: int
+    out_dir: Path,
+    *,
+    customers: int,
+    days: int,
+    seed: int,
+    trades_per_day: int,
+    start_date=None,
 ) -> tuple[float, list[Path]]:
-    """Counter exports of `days` business days into `out_dir`: the seconds it took, the folders."""
+    """Counter exports of `days` business days into `out_dir` (from `start_date`, else the
+    generator's default): the seconds it took, the folders."""
     from customers.demo.exports import generate_exports
 
     say(
@@ -254,6 +261,7 @@ def generate(
         days=days,
         seed=seed,
         trades_per_day=trades_per_day,
+        start_date=start_date,
         progress=lambda message: say(f"  {message}"),
     )
     seconds = time.perf_counter() - started

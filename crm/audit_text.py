@@ -21,9 +21,22 @@ SENTENCES = {
     "customer.reveal_pii": _("%(actor)s revealed the personal data of customer %(customer)s"),
     "customer.reveal_contact": _("%(actor)s revealed the contact details of customer %(customer)s"),
     "customer.search_pii": _("%(actor)s searched customers by mobile %(term)s"),
+    "customer.custom_fields": _(
+        "%(actor)s changed the custom fields %(fields)s of customer %(customer)s"
+    ),
+    "custom_field.values_convert": _(
+        "%(actor)s changed the custom field %(key)s: %(converted)s values converted, "
+        "%(cleared)s cleared"
+    ),
     "customers.export": _("%(actor)s exported %(rows)s customers as CSV"),
     "dashboard.brokers_export": _(
         "%(actor)s exported the broker performance from %(start)s to %(end)s (%(rows)s rows)"
+    ),
+    "segment.export": _("%(actor)s exported %(rows)s members of segment %(segment)s as CSV"),
+    "segment.save": _("%(actor)s saved the rule of segment %(name)s (#%(object)s)"),
+    "segment.upload": _(
+        "%(actor)s uploaded %(file)s into segment #%(object)s: %(matched)s of %(numbers)s "
+        "numbers matched"
     ),
     "import.start": _("%(actor)s started the counter import of %(day)s (profile %(profile)s)"),
     "import.rejects_download": _(
@@ -62,8 +75,13 @@ LABELS = {
     "customer.reveal_pii": pgettext_lazy("audit action", "Revealed personal data"),
     "customer.reveal_contact": pgettext_lazy("audit action", "Revealed contact details"),
     "customer.search_pii": pgettext_lazy("audit action", "Searched by mobile"),
+    "customer.custom_fields": pgettext_lazy("audit action", "Changed custom fields"),
+    "custom_field.values_convert": pgettext_lazy("audit action", "Converted custom field values"),
     "customers.export": pgettext_lazy("audit action", "Exported customers"),
     "dashboard.brokers_export": pgettext_lazy("audit action", "Exported broker performance"),
+    "segment.export": pgettext_lazy("audit action", "Exported a segment"),
+    "segment.save": pgettext_lazy("audit action", "Saved a segment"),
+    "segment.upload": pgettext_lazy("audit action", "Uploaded a segment list"),
     "import.start": pgettext_lazy("audit action", "Started an import"),
     "import.rejects_download": pgettext_lazy("audit action", "Downloaded rejected rows"),
     "import.rejects_reveal": pgettext_lazy("audit action", "Saw personal data in rejected rows"),

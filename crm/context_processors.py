@@ -13,6 +13,7 @@ NAVIGATION = (
     ("customers:list", _("Customers"), None),
     ("customers:tasks", _("My tasks"), None),  # a team lead's: TEAM_TASKS
     ("customers:service-requests", _("Service requests"), None),
+    ("marketing:segment-list", _("Segments"), None),  # members shown are the user's scope
     ("analytics:dashboard", _("Dashboards"), Access.DASHBOARDS),
     ("customers:imports", _("Imports"), Access.IMPORTS),
     ("admin:index", _("Administration"), Access.ADMINISTRATION),

@@ -18,6 +18,7 @@ from django.utils import timezone
 IMPORT_PENDING = "customers.import_pending"
 IMPORT_DAY = "customers.import_day"
 METRICS = "analytics.metrics_compute_stale"
+TIERS_AND_SEGMENTS = "marketing.tiers_and_segments_evaluate"
 PARTITIONS = "customers.fact_partitions_merge"
 PIPELINE = "crm.pipeline"
 
@@ -37,7 +38,8 @@ def pipeline_run(
 ) -> dict:
     """Import every pending day folder under IMPORT_ROOT, or the one named `day` (YYYYMMDD),
     with `profile` (a name; None: the default), then compute the metrics of every stale
-    day: those just loaded, and any a correction or a late day left stale."""
+    day: those just loaded, and any a correction or a late day left stale; then evaluate
+    the tiers and segments those metrics feed."""
     if day is not None and Path(day).name != day:
         raise ValueError(f"{day!r}: the name of a day folder under IMPORT_ROOT, not a path")
     started = {"profile": profile, "started_by_id": started_by_id}
@@ -50,9 +52,11 @@ def pipeline_run(
             run_ids = [_step(IMPORT_DAY, folder=folder, **started)]
         cache.set(PIPELINE_BUSY_KEY, timezone.now(), PIPELINE_STEP_SECONDS)
         days = _step(METRICS)
+        cache.set(PIPELINE_BUSY_KEY, timezone.now(), PIPELINE_STEP_SECONDS)
+        classified = _step(TIERS_AND_SEGMENTS)
     finally:
         cache.delete(PIPELINE_BUSY_KEY)
-    return {"runs": run_ids, "metrics_days": days}
+    return {"runs": run_ids, "metrics_days": days, "tiers_and_segments": classified}
 
 
 def nightly_pipeline_run() -> dict:

@@ -36,12 +36,14 @@ class Access(enum.Enum):
     DASHBOARDS = "dashboards"
     IMPORTS = "imports"  # import monitoring: history, runs, rejects, corrections
     ADMINISTRATION = "administration"  # Django admin's index in the navigation
+    SEGMENT_EDITING = "segment_editing"  # defining segments' rules, uploading static lists
 
 
 ROLES_WITH_ACCESS: dict[Access, tuple[Role, ...]] = {
     Access.DASHBOARDS: DASHBOARD_ROLES,
     Access.IMPORTS: COMPANY_WIDE_ROLES,
     Access.ADMINISTRATION: (Role.ADMIN,),
+    Access.SEGMENT_EDITING: COMPANY_WIDE_ROLES,
 }
 
 

@@ -272,6 +272,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 # The most customers one CSV export may hold (a bigger one asks for narrower filters).
 CUSTOMER_EXPORT_MAX_ROWS = env.int("CUSTOMER_EXPORT_MAX_ROWS", default=100_000)
+# The segment editor's live preview: the longest a count may run (milliseconds) before the
+# preview says it could not count in time (marketing/services/previews.py).
+PREVIEW_TIMEOUT_MS = env.int("PREVIEW_TIMEOUT_MS", default=2000)
+if PREVIEW_TIMEOUT_MS < 1:
+    raise ImproperlyConfigured("PREVIEW_TIMEOUT_MS must be at least 1.")
+# The longest one segment's evaluation may run (milliseconds, PostgreSQL): a rule the planner
+# reads badly fails, keeps its members and is logged, instead of holding the nightly run.
+SEGMENT_EVALUATION_TIMEOUT_MS = env.int("SEGMENT_EVALUATION_TIMEOUT_MS", default=120_000)
+if SEGMENT_EVALUATION_TIMEOUT_MS < 1:
+    raise ImproperlyConfigured("SEGMENT_EVALUATION_TIMEOUT_MS must be at least 1.")
 # How long a risk questionnaire stays valid before the customer must be reassessed.
 RISK_ASSESSMENT_VALID_DAYS = env.int("RISK_ASSESSMENT_VALID_DAYS", default=730)
 

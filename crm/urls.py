@@ -22,6 +22,7 @@ urlpatterns = [
     # The home page (the workbench) and /customers/.
     path("", include("customers.urls")),
     path("dashboards/", include("analytics.urls")),
+    path("marketing/", include("marketing.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,6 +1,6 @@
 """Django admin: customer master data and accounts (the import's, read-only and masked),
-import profiles and the import's runs, and the relationship (contacts, service request types
-and SLAs, service requests, tasks)."""
+import profiles and the import's runs, the relationship (contacts, service request types
+and SLAs, service requests, tasks) and the custom fields of customers."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,11 +14,13 @@ from crm.pii import personal_data
 from crm.roles import may_reveal_pii
 
 from .etl.specs import SPECS, canonical_codes, canonical_columns
+from .forms.custom_fields import CustomFieldAdminForm
 from .models import (
     CapitalAccount,
     CodeMapping,
     ColumnAlias,
     Customer,
+    CustomField,
     ImportFileResult,
     ImportProfile,
     ImportRun,
@@ -28,6 +30,13 @@ from .models import (
     Task,
 )
 from .models.imports import FILE_CHOICES
+from .services.custom_fields import (
+    CustomFieldValuesRefused,
+    custom_field_affects_values,
+    custom_field_save,
+    custom_field_values_check,
+    custom_fields_retire,
+)
 from .services.profiles import import_profile_copy, import_profile_save
 from .views.customer360 import customer_view_record
 
@@ -472,3 +481,144 @@ class TaskAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# -- custom fields -------------------------------------------------------------------------------
+# Defined here while the CRM runs; values are set on the 360 page. Saving a definition goes
+# through customers/services/custom_fields.py, which converts (or clears, when allowed) the
+# values stored under it when its kind, choices or bounds change.
+
+
+class CustomFieldForm(CustomFieldAdminForm):
+    """The definition, and before a change that converts or clears stored values is saved,
+    what it does to them: the change is refused with the report until the admin confirms
+    (and, for values that cannot be converted, allows clearing them)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        self.values_report = None
+        field = self.instance
+        if self.errors or field.pk is None:
+            return
+        previous = CustomField.objects.get(pk=field.pk)
+        if not custom_field_affects_values(field, previous):
+            return
+        report = custom_field_values_check(field=field, previous=previous)
+        self.values_report = report
+        lines = report.lines()
+        if report.refused and not self.cleaned_data.get("clear_refused"):
+            self.add_error(
+                "clear_refused",
+                [
+                    _(
+                        "%(count)s customers hold values this change cannot convert. Tick "
+                        "the box to clear them, or change the field so that it takes them."
+                    )
+                    % {"count": report.refused_customers},
+                    *lines,
+                ],
+            )
+        elif report.converted and not self.cleaned_data.get("convert_values"):
+            self.add_error(
+                "convert_values",
+                [
+                    _("%(count)s customers' values will be converted. Tick the box to go on.")
+                    % {"count": report.converted_customers},
+                    *lines,
+                ],
+            )
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    form = CustomFieldForm
+    list_display = ("label", "key", "kind", "applies_to", "group", "order", "required", "retired")
+    list_filter = ("kind", "applies_to", "retired", "group")
+    search_fields = ("key", "label", "group")
+    actions = ("retire", "unretire")
+    fieldsets = (
+        (None, {"fields": (("key", "label"), ("kind", "applies_to"), ("group", "order"))}),
+        (
+            _("Validation"),
+            {
+                "fields": (
+                    "required",
+                    "default",
+                    ("min_value", "max_value"),
+                    "pattern",
+                    "choices",
+                )
+            },
+        ),
+        (None, {"fields": ("edit_roles", "retired", "values_held")}),
+        (
+            _("Stored values"),
+            {
+                "description": _(
+                    "Only asked for when the change converts or clears values customers have."
+                ),
+                "fields": ("convert_values", "clear_refused"),
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The key names the stored values and the links and saved views that filter by it.
+        return ("values_held", "key") if obj is not None else ("values_held",)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets[:3]
+        return self.fieldsets
+
+    @admin.display(description=_("customers with a value"))
+    def values_held(self, field: CustomField) -> int | str:
+        if field.pk is None:
+            return "—"
+        return Customer.objects.filter(custom_fields__has_key=field.key).count()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            report = custom_field_save(
+                field=obj,
+                clear_refused=form.cleaned_data.get("clear_refused", False),
+                by=request.user,
+                request=request,
+            )
+        except CustomFieldValuesRefused as refused:
+            # Values arrived between the form's check and the save: nothing was saved.
+            self.message_user(request, refused.messages[0], messages.ERROR)
+            return
+        if report.changes:
+            self.message_user(
+                request,
+                _("%(converted)s values converted, %(cleared)s cleared: %(lines)s")
+                % {
+                    "converted": report.converted_customers,
+                    "cleared": report.refused_customers,
+                    "lines": " ".join(report.lines()),
+                },
+                messages.WARNING if report.refused else messages.SUCCESS,
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        # A field with values is retired, not deleted: its key would come back with other
+        # meanings. The changelist's bulk delete is not offered (get_actions).
+        if obj is not None and Customer.objects.filter(custom_fields__has_key=obj.key).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Retire the selected fields (hidden; values kept)"))
+    def retire(self, request, queryset):
+        count = custom_fields_retire(fields=queryset, retired=True)
+        self.message_user(request, _("Retired %(count)s fields.") % {"count": count})
+
+    @admin.action(description=_("Bring the selected fields back"))
+    def unretire(self, request, queryset):
+        count = custom_fields_retire(fields=queryset, retired=False)
+        self.message_user(request, _("Brought back %(count)s fields.") % {"count": count})

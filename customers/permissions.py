@@ -1,6 +1,7 @@
 """Who may act on a member of staff's work: finish their tasks, move the service requests
-assigned to them (which finishes the request's task too); and who serves a customer closely
-enough to see their contact details in full.
+assigned to them (which finishes the request's task too); who may change what the CRM keeps
+about a customer (custom fields); and who serves a customer closely enough to see their
+contact details in full.
 
 Seeing a customer (crm/scoping.py) is not enough: a broker sees the requests their branch
 manager works on for the broker's customers, but only the assignee and those above them may
@@ -11,6 +12,7 @@ of crm/roles.py (which also says which pages a role opens); no second role model
 from crm.models import Staff
 from crm.roles import may_reveal_pii
 from crm.scoping import reach_of
+from crm.selectors import role_of
 
 
 def may_act_for(user, staff: Staff | None) -> bool:
@@ -29,6 +31,24 @@ def may_act_for(user, staff: Staff | None) -> bool:
     if reach.team_id and staff.team_id == reach.team_id:
         return True
     return staff.pk == reach.staff_id
+
+
+def may_act_for_customer(user, customer) -> bool:
+    """Whether the user may change what the CRM keeps about the customer: whoever may act
+    for the customer's manager (may_act_for), and the branch manager of the customer's branch
+    (a customer nobody serves yet too, who otherwise only head office could change).
+
+    Reads no rows once the user's reach is cached and the customer's manager came with it."""
+    reach = reach_of(user)
+    if reach.branch_id and not reach.everything:
+        return customer.branch_id == reach.branch_id
+    return may_act_for(user, customer.manager)
+
+
+def may_edit_custom_field(user, customer, field) -> bool:
+    """Whether the user may set the customer's value of a custom field: they may act for the
+    customer and work in one of the roles the field names (any, when it names none)."""
+    return may_act_for_customer(user, customer) and field.editable_by_role(role_of(user))
 
 
 def may_give_work(user) -> bool:

@@ -4,7 +4,7 @@ under /customers/."""
 from django.urls import include, path
 
 from . import converters  # noqa: F401  (registers the cust_no converter)
-from .views import customer360, customers, imports, lists, relationship
+from .views import custom_fields, customer360, customers, imports, lists, relationship
 
 app_name = "customers"
 
@@ -50,6 +50,12 @@ customer_patterns = [
         "<cust_no:cust_no>/service-requests/",
         relationship.service_request_open_view,
         name="service-request-open",
+    ),
+    # -- the 360 page's custom fields --
+    path(
+        "<cust_no:cust_no>/custom-fields/",
+        custom_fields.custom_fields_edit,
+        name="custom-fields-edit",
     ),
     # -- import monitoring (head office) --
     path("imports/", imports.ImportRunListView.as_view(), name="imports"),

@@ -18,11 +18,12 @@ from crm.models import Role
 from tests.crm.factories import BranchFactory, StaffFactory, TeamFactory
 from tests.customers.factories import CustomerFactory
 
-# The data migrations whose rows the suite relies on (import profiles, request types).
+# The data migrations whose rows the suite relies on (import profiles, request types, tiers).
 SHIPPED_ROWS = (
     "customers.migrations.0004_canonical_profile",
     "customers.migrations.0005_example_gbk_profile",
     "customers.migrations.0009_service_request_types",
+    "marketing.migrations.0002_default_tiers",
 )
 
 

@@ -7,16 +7,19 @@ A page added later adds its line to DECLARATIONS; the walker fails on a URL with
 """
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.utils import timezone
 
 from analytics.selectors import dashboard_scope
 from analytics.services import metrics_compute_day, metrics_compute_month
+from crm.dates import next_month
 from crm.scoping import reach_of, scope_for_user
 from crm.services import audit_record
 from customers.filters.lists import CustomerListFilter
@@ -25,6 +28,8 @@ from customers.models import (
     CashFlow,
     Customer,
     CustomerFigures,
+    CustomField,
+    CustomFieldKind,
     DailyBalance,
     ImportFileResult,
     ImportReject,
@@ -39,13 +44,17 @@ from customers.models import (
 )
 from customers.selectors.customers import customers_for_user
 from customers.services.figures import customer_figures_refresh
+from marketing.models import CustomerTier, Segment, SegmentKind, SegmentMember
+from marketing.services.segments import membership_write, segment_evaluate
+from marketing.services.tiers import tier_evaluate_month
 from products.models import Security
 from tests.customers.factories import CustomerFactory
 
 # Everything under it is the Django admin's: staff only, and the administrators' whole reach.
 ADMIN_SITE = "admin/"
-# The business day the probes' facts and metrics are of.
+# The business day the probes' facts and metrics are of, and the month of tiers they feed.
 DAY = datetime.date(2026, 3, 2)
+TIER_MONTH = next_month(DAY)
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,8 @@ def target_make(cast, where: str) -> Customer:
 
 def facts_seed(customer: Customer, *, cash: Decimal) -> None:
     """A day of money for the customer (balance, a bank transfer in, a mobile trade), then
-    the day's and month's metrics and the list figures computed again from all facts."""
+    the day's and month's metrics, the list figures and the next month's tiers computed
+    again from all facts."""
     security, _ = Security.objects.get_or_create(
         market="SH", sec_code="600519", defaults={"name": "贵州茅台", "sec_type": "stock"}
     )
@@ -199,6 +209,7 @@ def facts_seed(customer: Customer, *, cash: Decimal) -> None:
     metrics_compute_day(day=DAY)
     metrics_compute_month(month=DAY.replace(day=1))
     customer_figures_refresh(day=DAY)
+    tier_evaluate_month(month=TIER_MONTH)
 
 
 def _request_type() -> ServiceRequestType:
@@ -332,6 +343,36 @@ def _list(query: str = "") -> Callable[..., Hit]:
     return make
 
 
+def _probe_field() -> CustomField:
+    """A choice field anybody who may act for a customer may edit."""
+    field, _ = CustomField.objects.get_or_create(
+        key="probe_level",
+        defaults={
+            "label": "Probe level",
+            "kind": CustomFieldKind.CHOICE,
+            "choices": [{"value": "gold", "label": "Gold"}, {"value": "plain", "label": "Plain"}],
+        },
+    )
+    return field
+
+
+def _custom_fields_edit(*, target, cast, requester) -> Hit:
+    _probe_field()
+    return Hit(f"/customers/{target.cust_no}/custom-fields/", {"probe_level": "gold"})
+
+
+def _custom_list(query: str) -> Callable[..., Hit]:
+    """The customer list or its export filtered by a custom field the target has a value of
+    (and showing it as a column)."""
+
+    def make(*, target, cast, requester) -> Hit:
+        field = _probe_field()
+        Customer.objects.filter(pk=target.pk).update(custom_fields={field.key: "gold"})
+        return Hit(query)
+
+    return make
+
+
 def _my_tasks(*, target, cast, requester) -> Hit:
     """A task about the customer assigned to the requester (as when a customer moves away)."""
     _task(target, requester)
@@ -349,6 +390,18 @@ def _drilldown(query: str) -> Callable[..., Hit]:
     def make(*, target, cast, requester) -> Hit:
         facts_seed(target, cash=Decimal("7000000"))
         return Hit(f"/dashboards/customers/?{query.format(day=DAY, month=DAY.replace(day=1))}")
+
+    return make
+
+
+def _tier_cell(query: str = "") -> Callable[..., Hit]:
+    """The customers behind a cell of the dashboards' tiers: the tier the customer holds once
+    its money is in the metrics, with `query` (where they came from)."""
+
+    def make(*, target, cast, requester) -> Hit:
+        facts_seed(target, cash=Decimal("7000000"))
+        tier = CustomerTier.objects.get(customer=target, month=TIER_MONTH).tier
+        return Hit(f"/marketing/tiers/customers/?month={TIER_MONTH}&to={tier.code}{query}")
 
     return make
 
@@ -396,6 +449,91 @@ def _number_only(target: Customer) -> tuple[str, ...]:
     return (target.cust_no,)
 
 
+def _segment_of(target: Customer, cast, *, kind: str = SegmentKind.DYNAMIC) -> Segment:
+    """A segment the target is a member of: a dynamic one by its assets (a rule naming no
+    customer: its words are on the page for all), evaluated; a static one listing the target
+    and the broker's customer. Named without either."""
+    rule = {"group": "and", "rules": [{"field": "total_assets", "op": "gte", "value": "1000000"}]}
+    segment = Segment.objects.create(name=f"probe segment {target.pk}", kind=kind, rule=rule)
+    if kind == SegmentKind.DYNAMIC:
+        segment_evaluate(segment)
+    else:
+        members = Customer.objects.filter(pk__in=[target.pk, cast.broker_customer.pk])
+        membership_write(segment, members, day=DAY)
+    return segment
+
+
+def _segment_page(path: str) -> Callable[..., Hit]:
+    """A page of a segment with the target among its members; `{pk}` is the segment's."""
+
+    def make(*, target, cast, requester=None) -> Hit:
+        segment = _segment_of(target, cast)
+        return Hit(path.format(pk=segment.pk, target=target))
+
+    return make
+
+
+def _not_in_segment(*, target, cast, requester) -> Hit:
+    """The list of customers not in a segment that holds only the broker's customer."""
+    segment = Segment.objects.create(name=f"probe list {target.pk}", kind=SegmentKind.STATIC)
+    members = Customer.objects.filter(pk=cast.broker_customer.pk)
+    membership_write(segment, members, day=DAY)
+    return Hit(f"/customers/?not_in_segment={segment.pk}")
+
+
+def _segment_upload(*, target, cast) -> Hit:
+    segment = _segment_of(target, cast, kind=SegmentKind.STATIC)
+    numbers = SimpleUploadedFile("numbers.csv", target.cust_no.encode())
+    return Hit(f"/marketing/segments/{segment.pk}/upload/", {"file": numbers, "mode": "add"})
+
+
+def _segment_snapshot(*, target, cast) -> Hit:
+    segment = _segment_of(target, cast)
+    return Hit(f"/marketing/segments/{segment.pk}/snapshot/", {"on": str(timezone.localdate())})
+
+
+def _segment_editor(path: str, **extra) -> Callable[..., Hit]:
+    """A page or fragment of the rule editor, posted a draft that selects the target's branch
+    (the live preview's sample would show it); `{pk}` is a segment with that rule."""
+
+    def make(*, target, cast) -> Hit:
+        rule = {
+            "group": "and",
+            "not": False,
+            "rules": [
+                {"field": "branch", "op": "eq", "value": target.branch_id, "args": {}, "not": False}
+            ],
+        }
+        segment = Segment.objects.create(name=f"probe editor {target.pk}", rule=rule)
+        data = {"rule": json.dumps(rule), "segment_id": segment.pk, "name": segment.name}
+        return Hit(path.format(pk=segment.pk), {**data, "active": "on", **extra})
+
+    return make
+
+
+def _probe_segment_members(response) -> list[int]:
+    """The members company-wide of the segment whose page (or export) answered."""
+    segment = response.resolver_match.kwargs["pk"]
+    return list(SegmentMember.objects.filter(segment=segment).values_list("customer_id", flat=True))
+
+
+def _segments_count(response, text: str, cast) -> tuple[int, list[int]]:
+    """The members the segment list says the newest probe segment has, and its members."""
+    newest = Segment.objects.latest("pk")
+    row = next(row for row in response.context["rows"] if row.segment.pk == newest.pk)
+    members = SegmentMember.objects.filter(segment=newest).values_list("customer_id", flat=True)
+    return row.members, list(members)
+
+
+def _segment_members_count(response, text: str, cast) -> tuple[int, list[int]]:
+    """The members the segment's page says it has, and its members company-wide."""
+    return response.context["members"], _probe_segment_members(response)
+
+
+def _segment_export_count(response, text: str, cast) -> tuple[int, list[int]]:
+    return len(text.splitlines()) - 1, _probe_segment_members(response)
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 DECLARATIONS = {
@@ -418,6 +556,7 @@ DECLARATIONS = {
     "customers:service-request-move": Probe(_request_move, answers_get=False, writes=True),
     "customers:service-request-row-move": Probe(_request_row_move, answers_get=False, writes=True),
     "customers:service-request-assign": Probe(_request_assign),
+    "customers:custom-fields-edit": Probe(_custom_fields_edit, answers_get=False, writes=True),
     "customers:task-done": Probe(_task_done, answers_get=False, writes=True),
     "customers:task-cancel": Probe(_task_cancel, answers_get=False, writes=True),
     # Saved views are their owner's alone, whoever may see the customers they list.
@@ -432,12 +571,57 @@ DECLARATIONS = {
         Listing(_list("/customers/?q={target.name}"), shows=_number_only, counts=_list_count),
         Listing(_list("/customers/?branch={target.branch_id}"), counts=_list_count),
         Listing(_list("/customers/?manager={target.manager_id}"), counts=_list_count),
+        Listing(_segment_page("/customers/?in_segment={pk}"), counts=_list_count),
+        Listing(_not_in_segment, counts=_list_count),
+        Listing(
+            _custom_list("/customers/?cf_probe_level=gold&cols=probe_level&sort=-cf_probe_level"),
+            counts=_list_count,
+        ),
     ),
     "customers:export": (
         Listing(_list("/customers/export.csv"), counts=_export_count),
         Listing(_list("/customers/export.csv?q={target.cust_no}"), counts=_export_count),
+        Listing(_custom_list("/customers/export.csv?cf_probe_level=gold"), counts=_export_count),
     ),
     "customers:tasks": (Listing(_my_tasks),),
+    # Segments: anybody opens one; its members, counts, history and export are their scope's.
+    "marketing:segment-list": (
+        Listing(_segment_page("/marketing/segments/"), shows=lambda t: (), counts=_segments_count),
+    ),
+    "marketing:segment-detail": (
+        Listing(_segment_page("/marketing/segments/{pk}/"), counts=_segment_members_count),
+        Listing(_segment_page("/marketing/segments/{pk}/?sort=-joined_on")),
+    ),
+    "marketing:segment-export": (
+        Listing(
+            _segment_page("/marketing/segments/{pk}/members.csv"), counts=_segment_export_count
+        ),
+    ),
+    "marketing:segment-why": Probe(
+        _segment_page("/marketing/segments/{pk}/why/?customer={target.cust_no}"),
+        answers_post=False,
+    ),
+    "marketing:segment-evaluate": HeadOfficeOnly(
+        _segment_page("/marketing/segments/{pk}/evaluate/"), answers_get=False
+    ),
+    "marketing:segment-upload": HeadOfficeOnly(_segment_upload, answers_get=False),
+    "marketing:segment-snapshot": HeadOfficeOnly(_segment_snapshot, answers_get=False),
+    # The rule editor (marketing/views/segment_editor.py): head office's and the admins'.
+    "marketing:segment-create": HeadOfficeOnly(_segment_editor("/marketing/segments/new/")),
+    "marketing:segment-edit": HeadOfficeOnly(_segment_editor("/marketing/segments/{pk}/edit/")),
+    "marketing:segment-editor": HeadOfficeOnly(
+        _segment_editor("/marketing/segments/editor/", **{"rule:action": "add-condition r"}),
+        answers_get=False,
+    ),
+    "marketing:segment-words": HeadOfficeOnly(
+        _segment_editor("/marketing/segments/editor/words/"), answers_get=False
+    ),
+    "marketing:segment-preview": HeadOfficeOnly(
+        _segment_editor(
+            "/marketing/segments/editor/preview/", preview_token="0" * 32, preview_version=1
+        ),
+        answers_get=False,
+    ),
     "customers:service-requests": (Listing(_requests),),
     "analytics:dashboard": Figures(urls=("/dashboards/",), admits=dashboard_admits),
     "analytics:broker-export": Figures(urls=("/dashboards/brokers.csv",), admits=dashboard_admits),
@@ -447,6 +631,8 @@ DECLARATIONS = {
         Listing(_drilldown("day={day}&figure=inflow"), admits=dashboard_admits),
         Listing(_drilldown("day={day}&figure=revenue"), admits=dashboard_admits),
     ),
+    # Open to every role: each sees the customers of the cell in their own scope.
+    "marketing:tier-customers": (Listing(_tier_cell()), Listing(_tier_cell("&from=new"))),
     "customers:imports": HeadOfficeOnly(_import_page()),
     "customers:import-start": HeadOfficeOnly(_import_page("start/"), answers_get=False),
     "customers:import-run": HeadOfficeOnly(_import_page("{run}/")),

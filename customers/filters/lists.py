@@ -27,6 +27,14 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.pii import mask_mobile
 from crm.scoping import reach_of
+from customers.custom_fields import custom_field_definitions
+from customers.filters.custom_fields import (
+    COLUMNS_PARAM,
+    custom_filter_groups,
+    custom_filter_names,
+    custom_filters,
+)
+from customers.filters.extensions import list_filter_extension_names, list_filter_extensions
 from customers.models import (
     CustomerStatus,
     CustomerType,
@@ -41,6 +49,7 @@ from customers.selectors.lists import (
     managers_for_user,
 )
 from customers.tables.columns import sort_of
+from customers.tables.custom_fields import custom_columns
 from customers.tables.lists import CustomerTable
 from products.models import Security
 
@@ -346,8 +355,18 @@ class CustomerListFilter(django_filters.FilterSet):
         permission); only then does a mobile prefix find customers. Asked only of a search
         that could match a mobile: the permission check costs two queries. `constant`: the
         filters whose column is the same on every row for the user (customers.tables.lists
-        constant_columns): not shown unless set."""
+        constant_columns): not shown unless set. The custom fields' filters are added from
+        their definitions (one query; `custom_fields` holds them for the view)."""
         super().__init__(*args, **kwargs)
+        self.custom_fields = custom_field_definitions()
+        for name, custom in custom_filters(self.custom_fields).items():
+            custom.parent = self
+            self.filters[name] = custom
+        # Other apps' filters (customers/filters/extensions.py): marketing's segments.
+        for extension in list_filter_extensions():
+            for name, extra in extension.make(self.request).items():
+                extra.parent = self
+                self.filters[name] = extra
         self._may_reveal = may_reveal
         self._constant = constant
         # Read once per request: validating the value and drawing the select both need them.
@@ -370,7 +389,12 @@ class CustomerListFilter(django_filters.FilterSet):
         if isinstance(widget, StaffPickerInput):
             self.is_valid()  # a valid manager is picked even if another filter is wrong
             widget.picked = getattr(self.form, "cleaned_data", {}).get("manager")
-        (legend, first), *rest = self.GROUPS
+        extended = [(extension.legend, extension.names) for extension in list_filter_extensions()]
+        (legend, first), *rest = (
+            *self.GROUPS,
+            *extended,
+            *custom_filter_groups(self.custom_fields),
+        )
         shown = [name for name in first if name not in self._constant]
         kept = [name for name in first if name in self._constant and self._is_set(name)]
         folded = [(title, list(names)) for title, names in rest]
@@ -382,6 +406,13 @@ class CustomerListFilter(django_filters.FilterSet):
             "folded": [(title, [self.form[name] for name in names]) for title, names in folded],
             "open": any(self._is_set(name) for _title, names in folded for name in names),
         }
+
+    def columns_chosen(self) -> list:
+        """The custom fields the user added as columns (none while a filter is wrong)."""
+        if not self.is_valid():
+            return []
+        keys = set(self.form.cleaned_data.get(COLUMNS_PARAM) or ())
+        return [field for field in self.custom_fields if field.key in keys]
 
     def filter_text(self, queryset, name, value):
         """Any part of the name, a prefix of the customer number, and the mobile as the page
@@ -497,20 +528,33 @@ class CustomerListFilter(django_filters.FilterSet):
         return latest_business_day()
 
 
-def filter_params(data) -> dict[str, str]:
+def filter_params(data, *, custom_fields: list | None = None) -> dict[str, str]:
     """The non-empty filter and sort parameters of a query (a QueryDict), in form order:
-    what a saved view stores, an export audits and the export link carries."""
-    names = (*CustomerListFilter.base_filters, *VIEW_PARAMS)
+    what a saved view stores, an export audits and the export link carries. The custom
+    fields' (their definitions, read when not given) among them; the custom fields added as
+    columns as one comma-separated parameter."""
+    if custom_fields is None:
+        custom_fields = custom_field_definitions()
+    names = (
+        *CustomerListFilter.base_filters,
+        *list_filter_extension_names(),
+        *custom_filter_names(custom_fields),
+        *VIEW_PARAMS,
+    )
     params = {}
     for name in names:
-        value = (data.get(name) or "").strip()
+        if name == COLUMNS_PARAM and hasattr(data, "getlist"):
+            value = ",".join(item.strip() for item in data.getlist(name) if item.strip())
+        else:
+            value = (data.get(name) or "").strip()
         if value:
             params[name] = value
-    if not sort_of(CustomerTable, params.get("sort", "")):
+    columns = custom_columns(custom_fields)
+    if not sort_of(CustomerTable, params.get("sort", ""), extra_columns=columns):
         params.pop("sort", None)
     return params
 
 
-def filter_query(data) -> str:
+def filter_query(data, *, custom_fields: list | None = None) -> str:
     """`filter_params` as a query string (without the page number)."""
-    return urlencode(filter_params(data))
+    return urlencode(filter_params(data, custom_fields=custom_fields))

@@ -1,7 +1,9 @@
 """Customer data, by topic: master data and accounts (master.py), daily facts (facts.py), the
-current figures and saved views that lists read (lists.py), the relationship (service.py)
-and the import's own records (imports.py)."""
+current figures and saved views that lists read (lists.py), the relationship (service.py),
+the custom fields administrators define (custom.py) and the import's own records
+(imports.py)."""
 
+from .custom import CustomField, CustomFieldAppliesTo, CustomFieldKind
 from .facts import (
     CashFlow,
     CashFlowType,
@@ -64,6 +66,9 @@ __all__ = [
     "Channel",
     "CodeMapping",
     "ColumnAlias",
+    "CustomField",
+    "CustomFieldAppliesTo",
+    "CustomFieldKind",
     "Customer",
     "CustomerFigures",
     "CustomerStatus",

@@ -82,6 +82,14 @@ class Customer(models.Model):
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
     as_of = models.DateField(_("as of"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # The values of the custom fields (customers/models/custom.py), by key; the database's
+    # own default too, for the import's INSERT that names only the counter's columns.
+    custom_fields = models.JSONField(
+        _("custom fields"),
+        default=dict,
+        blank=True,
+        db_default=models.Value({}, models.JSONField()),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

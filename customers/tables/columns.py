@@ -12,11 +12,12 @@ CENT = Decimal("0.01")
 DASH = "—"
 
 
-def sort_of(table_class: type[tables.Table], value: str) -> str:
+def sort_of(table_class: type[tables.Table], value: str, *, extra_columns=()) -> str:
     """`value` if it names orderable columns of the table (comma-separated, "-" for
-    descending), else "": the sort that a link, a saved view or an audit entry may carry.
-    The table itself ignores an unknown name; a NUL one would break the audit entry."""
-    columns = table_class([]).columns
+    descending), with `extra_columns` if it takes some, else "": the sort that a link, a
+    saved view or an audit entry may carry. The table itself ignores an unknown name; a
+    NUL one would break the audit entry."""
+    columns = table_class([], extra_columns=list(extra_columns)).columns
     names = [alias.removeprefix("-") for alias in value.split(",")]
     if all(name in columns and columns[name].orderable for name in names):
         return value

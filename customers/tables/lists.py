@@ -76,7 +76,8 @@ class CustomerTable(tables.Table):
         """The rows of the current page: one format string per row (a cell per column,
         with the column's classes), every value escaped by format_html."""
         columns = list(self.columns)
-        cells = [CUSTOMER_CELLS[column.name] for column in columns]
+        # A custom field's column (customers/tables/custom_fields.py) writes its own cell.
+        cells = [CUSTOMER_CELLS.get(column.name) or column.column.cell for column in columns]
         row_format = "<tr>{}</tr>".format(
             "".join(
                 f"<td {_braces_doubled(column.attrs['td'].as_html())}>{{}}</td>"

@@ -31,6 +31,7 @@ from crm.pagination import PER_PAGE, table_paginate
 from crm.pii import personal_data
 from crm.roles import may_reveal_pii
 from crm.services import audit_record
+from customers.custom_fields import custom_value_plain, custom_value_python
 from customers.filters.lists import (
     CustomerListFilter,
     StaffSearchFilter,
@@ -42,6 +43,7 @@ from customers.selectors.customers import customers_for_user
 from customers.selectors.lists import managers_for_user
 from customers.services import lists as list_services
 from customers.tables.columns import money_plain, sort_of
+from customers.tables.custom_fields import custom_columns
 from customers.tables.lists import CustomerTable, constant_columns
 
 EXPORT_MAX_ROWS = 100_000
@@ -64,7 +66,12 @@ class CustomerListView(SingleTableMixin, FilterView):
         return constant_columns(self.request.user)
 
     def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "exclude": self.constant}
+        # The custom fields the user added as columns come after the table's own.
+        return {
+            **super().get_table_kwargs(),
+            "exclude": self.constant,
+            "extra_columns": custom_columns(self.filterset.columns_chosen()),
+        }
 
     def get_table(self, **kwargs):
         """Sorted as the query asks; paged by crm.pagination.table_paginate, which counts up
@@ -98,7 +105,7 @@ class CustomerListView(SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         _pii_search_audit(self.request, self.filterset)
-        query = filter_query(self.request.GET)
+        query = filter_query(self.request.GET, custom_fields=self.filterset.custom_fields)
         problem = self.page_problem
         context.update(
             query=query,
@@ -221,8 +228,9 @@ def customer_export(request):
         return _bad_request(gettext("These filters are not valid: correct them on the list."))
     # Ordered by the list's own table, so that its custom orders (figures empty last, the
     # customer number breaking ties) hold in the file as on the screen.
-    sort = sort_of(CustomerTable, request.GET.get("sort", ""))
-    customers = CustomerTable(filterset.qs, order_by=sort or None).data.data
+    columns = custom_columns(filterset.custom_fields)
+    sort = sort_of(CustomerTable, request.GET.get("sort", ""), extra_columns=columns)
+    customers = CustomerTable(filterset.qs, order_by=sort or None, extra_columns=columns).data.data
     limit = getattr(settings, "CUSTOMER_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
     # Counted before streaming, with the same query and a LIMIT one past the maximum, so the
     # count stays bounded. The audit entry is written here, before the first byte leaves: a
@@ -237,7 +245,7 @@ def customer_export(request):
             )
             % {"limit": limit}
         )
-    filters = filter_params(request.GET)
+    filters = filter_params(request.GET, custom_fields=filterset.custom_fields)
     search = _pii_search_audit(request, filterset)
     if search is not None:
         # The export's entry names the search as the search's own entry does, masked.
@@ -253,6 +261,7 @@ def customer_export(request):
             customers.iterator(chunk_size=EXPORT_CHUNK),
             revealed=revealed,
             language=translation.get_language(),
+            custom_fields=filterset.custom_fields,
         ),
         content_type="text/csv; charset=utf-8",
     )
@@ -265,7 +274,8 @@ def _bad_request(message: str) -> HttpResponseBadRequest:
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
-def export_header() -> list[str]:
+def export_header(custom_fields=()) -> list[str]:
+    """The export's header: the customer's columns, then one per custom field (its label)."""
     return [
         gettext("Customer number"),
         gettext("Name"),
@@ -284,11 +294,13 @@ def export_header() -> list[str]:
         gettext("Position ratio"),
         gettext("Last trade"),
         gettext("Last contact"),
+        *(field.label for field in custom_fields),
     ]
 
 
-def export_row(customer, *, revealed: bool) -> list[str]:
-    """One customer as CSV cells; money as plain numbers so spreadsheets can add them up."""
+def export_row(customer, *, revealed: bool, custom_fields=()) -> list[str]:
+    """One customer as CSV cells; money as plain numbers so spreadsheets can add them up,
+    and so are the custom fields' numbers."""
     last_contact = customer.last_contact_at
     pii = personal_data(customer, revealed=revealed)
     return [
@@ -309,6 +321,10 @@ def export_row(customer, *, revealed: bool) -> list[str]:
         _plain(customer.position_ratio),
         customer.last_trade_date.isoformat() if customer.last_trade_date else "",
         timezone.localtime(last_contact).strftime("%Y-%m-%d %H:%M") if last_contact else "",
+        *(
+            custom_value_plain(field, custom_value_python(field, customer))
+            for field in custom_fields
+        ),
     ]
 
 
@@ -316,11 +332,15 @@ def _plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def _csv_stream(customers, *, revealed: bool, language: str | None):
+def _csv_stream(customers, *, revealed: bool, language: str | None, custom_fields=()):
     # The server iterates the stream after the view has returned: keep the request's
     # language for the header and the status labels.
     with translation.override(language):
         rows = chain(
-            [export_header()], (export_row(customer, revealed=revealed) for customer in customers)
+            [export_header(custom_fields)],
+            (
+                export_row(customer, revealed=revealed, custom_fields=custom_fields)
+                for customer in customers
+            ),
         )
         yield from csv_chunks(rows, lines_per_chunk=LINES_PER_WRITE)

@@ -14,13 +14,19 @@ from crm.charts import figure_html
 from crm.roles import may_reveal_pii
 from crm.selectors import staff_for_user
 from customers.charts import asset_trend_figure
+from customers.custom_fields import (
+    custom_field_definitions,
+    custom_value_display,
+    custom_value_python,
+)
+from customers.forms.custom_fields import CustomFieldsForm
 from customers.forms.relationship import (
     InteractionForm,
     ServiceRequestForm,
     ServiceRequestMoveForm,
 )
 from customers.models import Customer
-from customers.permissions import may_reveal_contacts
+from customers.permissions import may_edit_custom_field, may_reveal_contacts
 from customers.selectors import customer360 as s360
 from customers.selectors import relationship
 
@@ -31,6 +37,7 @@ PANEL_INDEX = (
     ("contribution-panel", pgettext_lazy("panel index", "Contribution")),
     ("interactions-panel", pgettext_lazy("panel index", "Contacts")),
     ("tasks-panel", pgettext_lazy("panel index", "Tasks")),
+    ("custom-fields-panel", pgettext_lazy("panel index", "Custom fields")),
     ("holdings-panel", pgettext_lazy("panel index", "Holdings")),
     ("trend-panel", pgettext_lazy("panel index", "Trends")),
     ("trades-panel", pgettext_lazy("panel index", "Trades")),
@@ -45,6 +52,7 @@ TASKS = "customers/panels/tasks.html"
 SERVICE_REQUESTS = "customers/panels/service_requests.html"
 LAST_CONTACT = "customers/panels/last_contact.html"
 PERSONAL_DATA = "customers/panels/personal_data.html"
+CUSTOM_FIELDS = "customers/panels/custom_fields.html"
 
 
 def panels_html(request, *parts: tuple[str, dict]) -> str:
@@ -64,6 +72,11 @@ def customer_panels(request, customer: Customer) -> list[tuple[str, str]]:
         ("figures-panel", "customers/panels/key_figures.html", {"customer": customer, **figures}),
         ("interactions-panel", INTERACTIONS, interactions_panel(customer)),
         ("tasks-panel", TASKS, tasks_panel(customer)),
+    ]
+    custom = custom_fields_panel(customer, user=request.user)
+    if custom["groups"]:
+        specs.append(("custom-fields-panel", CUSTOM_FIELDS, custom))
+    specs += [
         (
             "holdings-panel",
             "customers/panels/holdings.html",
@@ -156,6 +169,49 @@ def service_requests_panel(
             }
         )
     return {"customer": customer, "rows": rows, "form": form}
+
+
+def custom_fields_panel(
+    customer: Customer,
+    *,
+    user,
+    form: CustomFieldsForm | None = None,
+    saved: bool = False,
+    refusal: str = "",
+) -> dict:
+    """Context of customers/panels/custom_fields.html: the custom fields kept for the
+    customer's type (retired ones never), by group, each with its value as shown, and the
+    edit form of those the user may edit (one query: the definitions). `form`: a refused
+    post, with its errors; `saved`: the answer to an accepted one."""
+    fields = [
+        field for field in custom_field_definitions() if field.applies_to_type(customer.cust_type)
+    ]
+    editable = [field for field in fields if may_edit_custom_field(user, customer, field)]
+    if form is None:
+        form = CustomFieldsForm(fields=editable, customer=customer)
+    groups: dict[str, list[dict]] = {}
+    for field in fields:
+        value = custom_value_python(field, customer)
+        groups.setdefault(field.group, []).append(
+            {
+                "field": field,
+                "value": custom_value_display(field, value),
+                "input": form[field.key] if field.key in form.fields else None,
+            }
+        )
+    return {
+        "customer": customer,
+        "groups": list(groups.items()),
+        "edit_groups": [
+            (heading, inputs)
+            for heading, rows in groups.items()
+            if (inputs := [row for row in rows if row["input"] is not None])
+        ],
+        "form": form,
+        "editing": bool(form.errors),
+        "saved": saved,
+        "refusal": refusal,
+    }
 
 
 def tasks_panel(customer: Customer, *, oob: bool = False) -> dict:

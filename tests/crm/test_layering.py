@@ -50,12 +50,22 @@ def test_it_keeps_customers_and_products_below_analytics_and_marketing():
     assert {path: apps for path, apps in breaks.items() if apps} == {}
 
 
+def test_it_keeps_analytics_below_marketing():
+    """Tiers are thresholds on the metrics, so marketing reads analytics; the dashboards show
+    tiers through marketing's template tags, never by importing it."""
+    breaks = {str(path): imported_apps(path) & {"marketing"} for path in sources("analytics")}
+    assert {path: apps for path, apps in breaks.items() if apps} == {}
+
+
 def test_it_keeps_selectors_and_services_below_forms_tables_filters_and_views():
     layers = sources(
         "customers/selectors",
         "customers/services",
         "analytics/selectors.py",
         "analytics/services.py",
+        "marketing/selectors",
+        "marketing/services",
+        "marketing/segments",
         "crm/selectors.py",
         "crm/services.py",
     )

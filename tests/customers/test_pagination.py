@@ -107,8 +107,8 @@ def test_the_list_counts_and_pages_in_a_bounded_number_of_queries(
     client, sixty, django_assert_max_num_queries
 ):
     client.force_login(sixty.branch_manager.user)
-    # Session, user, staff, the filters' choices (branches, industries), the count, the
-    # page and the saved views.
-    with django_assert_max_num_queries(9):
+    # Session, user, staff, the filters' choices (branches, industries, segments), the
+    # count, the page and the saved views.
+    with django_assert_max_num_queries(10):
         response = client.get(LIST, {"page": 2})
     assert response.status_code == 200

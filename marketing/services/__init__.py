@@ -1,0 +1,1 @@
+"""Marketing's writes: segment evaluation and tiers."""

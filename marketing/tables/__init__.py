@@ -1,0 +1,1 @@
+"""Marketing's tables (django-tables2)."""
