@@ -71,6 +71,10 @@ def membership_write(
         if connection.vendor == "postgresql":
             timeout = str(settings.SEGMENT_EVALUATION_TIMEOUT_MS)
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
+            # An evaluation reads every customer: hash joins fit it. A misestimated custom
+            # field or JSON range must not turn a grouped subquery into a nested loop that
+            # reads it again for every customer (the bench saw minutes instead of seconds).
+            cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS {ids_sql}", params)
         id_column = _stage_column(cursor)

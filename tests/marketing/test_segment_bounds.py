@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
 @override_settings(SEGMENT_EVALUATION_TIMEOUT_MS=4321)
-def test_an_evaluation_runs_under_its_statement_timeout():
+def test_an_evaluation_runs_under_its_statement_timeout_with_hash_joins():
     data = segment_dataset()
     evaluation = segment_evaluate(data["dynamic"], context=CONTEXT)
     assert evaluation.error == "" and evaluation.members == 5
@@ -24,6 +24,8 @@ def test_an_evaluation_runs_under_its_statement_timeout():
         # SET LOCAL outlives the evaluation's savepoint inside the test's transaction.
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "4321ms"
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_the_preview_counts_first_and_samples_only_what_matched():
