@@ -93,3 +93,17 @@ def whole_months(start: datetime.date, today: datetime.date) -> int:
     if today.day < start.day:
         months -= 1
     return max(months, 0)
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day `years` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def whole_years(start: datetime.date, today: datetime.date) -> int:
+    """The whole years from `start` to `today` (an age; negative for a day in the future);
+    born on 29 February, one turns a year older on 1 March."""
+    return today.year - start.year - ((today.month, today.day) < (start.month, start.day))

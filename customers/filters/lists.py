@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import years_before
 from crm.pii import mask_mobile
 from crm.scoping import reach_of
 from customers.custom_fields import custom_field_definitions
@@ -215,14 +216,6 @@ def masked_search_term(term: str) -> str:
     if len(term) >= MOBILE_LENGTH:
         return mask_mobile(term)
     return term[:3] + "*" * (len(term) - 3)
-
-
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    """The same calendar day `years` earlier (29 February becomes the 28th)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 class CustomerListForm(forms.Form):

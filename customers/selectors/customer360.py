@@ -15,6 +15,7 @@ from django.db.models import Max, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from crm.dates import whole_years
 from customers.models import (
     CapitalAccount,
     CashFlow,
@@ -107,8 +108,7 @@ def age_on(birth_date: datetime.date | None, day: datetime.date) -> int | None:
     """Full years on `day`; someone born on 29 February turns a year older on 1 March."""
     if birth_date is None or birth_date > day:
         return None
-    birthday_to_come = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - birthday_to_come
+    return whole_years(birth_date, day)
 
 
 def customer_profile(customer: Customer, *, today: datetime.date | None = None) -> Profile:

@@ -84,11 +84,14 @@ class AggregateField(Field):
             return Compiled(~Q(pk__in=grouped.filter(~passes).values(path)))
         return Compiled(Q(pk__in=grouped.filter(passes).values(path)))
 
+    def reducer(self, condition: Condition) -> str:
+        return self.reduce
+
     def value(self, facts: Facts, condition: Condition) -> Any:
         values = [value for value in self.sample(facts, condition) if value is not None]
         if not values:
             return self._zero() if self.zero_default else None
-        return REDUCERS[self.reduce](values)
+        return REDUCERS[self.reducer(condition)](values)
 
 
 WINDOW_DAYS, WINDOW_MONTH, WINDOW_YEAR = "days", "month", "ytd"
@@ -140,12 +143,12 @@ class WindowField(AggregateField):
             return _("%(field)s this month") % {"field": self.label}
         return _("%(field)s this year to date") % {"field": self.label}
 
-    def _reduce(self, condition: Condition) -> str:
+    def reducer(self, condition: Condition) -> str:
         return self.reduce if condition.args.get("window") == WINDOW_DAYS else self.month_reduce
 
     def rows(self, condition: Condition, context: RuleContext) -> tuple[QuerySet, str, Any]:
         window, as_of = condition.args.get("window"), context.as_of
-        function = {"sum": Sum, "avg": Avg}[self._reduce(condition)]
+        function = {"sum": Sum, "avg": Avg}[self.reducer(condition)]
         if window == WINDOW_DAYS:
             since = as_of - datetime.timedelta(days=condition.args["days"])
             rows = CustomerDay.objects.filter(business_date__gt=since, business_date__lte=as_of)
@@ -167,12 +170,6 @@ class WindowField(AggregateField):
             if window != WINDOW_MONTH or month.month == month_start(as_of)
         ]
         return [getattr(month, self.month_field) for month in months]
-
-    def value(self, facts: Facts, condition: Condition) -> Any:
-        values = [value for value in self.sample(facts, condition) if value is not None]
-        if not values:
-            return self._zero() if self.zero_default else None
-        return REDUCERS[self._reduce(condition)](values)
 
 
 @dataclass(frozen=True)

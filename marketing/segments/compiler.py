@@ -24,7 +24,7 @@ from marketing.models import Segment, SegmentKind, SegmentMember
 from .context import RuleContext
 from .facts import Facts
 from .fields import Field, fields
-from .operators import ValueProblem, positive
+from .operators import ValueProblem, positive, stored
 from .tree import (
     Condition,
     Group,
@@ -38,7 +38,14 @@ from .tree import (
     referenced_segments,
     walk,
 )
-from .words import condition_words, group_words, negated_words, segment_words, value_words
+from .words import (
+    condition_words,
+    group_words,
+    negated_words,
+    rule_words,
+    segment_words,
+    value_words,
+)
 
 NOTHING = Q(pk__in=[])
 
@@ -132,7 +139,6 @@ def _path_to(start: int, target: int, rules: dict[int, Any]) -> list[int] | None
 
 def stored_rule(tree: Node) -> dict:
     """A validated tree as the segment keeps it."""
-    from .operators import stored
 
     def clean(data: dict) -> dict:
         if "rules" in data:
@@ -154,6 +160,7 @@ class _Compiler:
     known: dict[str, Field]
     annotations: dict[str, Any] = field(default_factory=dict)
     segments: dict[int, Segment] = field(default_factory=dict)
+    conditions: int = 0  # numbers each condition's annotation
 
     def node(self, node: Node, visiting: tuple[int, ...]) -> Q:
         if isinstance(node, Group):
@@ -178,11 +185,9 @@ class _Compiler:
     def condition(self, condition: Condition) -> Q:
         field = self.known[condition.field]
         op, negate = positive(condition.op)
-        name = f"rule_value_{len(self.annotations)}"
-        compiled = field.q(replace(condition, op=op), self.context, name)
+        self.conditions += 1
+        compiled = field.q(replace(condition, op=op), self.context, f"rule_value_{self.conditions}")
         self.annotations.update(compiled.annotations)
-        if not compiled.annotations:
-            self.annotations[name] = None  # keeps names unique
         return ~compiled.q if negate else compiled.q
 
     def segment(self, reference: SegmentRef, visiting: tuple[int, ...]) -> Q:
@@ -219,8 +224,7 @@ def compile_rule(
     """The filter a validated tree compiles to, and the annotations it reads."""
     compiler = _Compiler(context, fields(), segments=_segments_for(tree))
     q = compiler.node(tree, (segment_id,) if segment_id else ())
-    annotations = {name: value for name, value in compiler.annotations.items() if value is not None}
-    return q, annotations
+    return q, compiler.annotations
 
 
 def rule_customers(
@@ -319,8 +323,6 @@ def explain(
 
 
 def rule_in_words(tree: Node) -> str:
-    from .words import rule_words
-
     segments = _segments_for(tree)
     return rule_words(tree, fields(), {pk: s.name for pk, s in segments.items()})
 

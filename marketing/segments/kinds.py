@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import whole_years, years_before
 from customers.models import (
     DailyPosition,
 )
@@ -203,18 +204,6 @@ class ExpiryField(ColumnField):
         return assessed + valid if assessed else None
 
 
-def elapsed_years(day: datetime.date, today: datetime.date) -> int:
-    return today.year - day.year - ((today.month, today.day) < (day.month, day.day))
-
-
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    """The same calendar day `years` earlier (29 February becomes the 28th)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 @dataclass(frozen=True)
 class ElapsedField(ColumnField):
     """Whole years or days from a date to today (age, account age, days since the last
@@ -251,7 +240,7 @@ class ElapsedField(ColumnField):
             return None
         reference = self._reference(facts.context)
         if self.unit == "years":
-            return elapsed_years(day, reference)
+            return whole_years(day, reference)
         return (reference - day).days
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .kinds import Field
-from .operators import OPERATORS, Kind, Shape, positive
+from .operators import OPERATORS, Kind, Shape
 from .tree import Condition, Group, Node, SegmentRef
 
 
@@ -105,4 +105,4 @@ def rule_words(node: Node, fields: dict[str, Field], names: dict[int, str]) -> s
     return negated_words(words) if node.negated else words
 
 
-__all__ = ["condition_words", "positive", "rule_words", "value_words"]
+__all__ = ["condition_words", "rule_words", "value_words"]

@@ -8,7 +8,8 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from customers.filters.lists import CustomerListFilter, filter_params, filter_query, years_before
+from crm.dates import years_before
+from customers.filters.lists import CustomerListFilter, filter_params, filter_query
 from customers.models import CapitalAccount, CustomerFigures, DailyPosition
 from customers.selectors.customers import customers_for_user
 from customers.selectors.lists import branches_for_user, managers_for_user
