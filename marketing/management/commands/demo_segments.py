@@ -11,10 +11,10 @@ from django.utils.translation import gettext
 
 from analytics.models import CustomerDay
 from crm.commands import CrmCommand
-from customers.models import Customer
-from marketing.models import EvaluationTrigger, Segment, SegmentKind, SegmentMember
+from marketing.models import EvaluationTrigger, Segment
 from marketing.segments.context import rule_context
-from marketing.services.segments import members_set, segment_evaluate
+from marketing.services.segment_lists import segment_snapshot
+from marketing.services.segments import segment_evaluate
 
 
 def condition(field, op, value=None, **args):
@@ -126,16 +126,5 @@ class Command(CrmCommand):
         return rule
 
     def _snapshot(self, source, day):
-        snapshot, created = Segment.objects.get_or_create(
-            name=STATIC,
-            defaults={
-                "kind": SegmentKind.STATIC,
-                "description": f"{source.name}在{day:%Y-%m-%d}的成员",
-                "frozen_from": source,
-                "frozen_on": day,
-            },
-        )
-        if created:
-            members = SegmentMember.objects.filter(segment=source).values("customer_id")
-            customers = Customer.objects.filter(pk__in=members)
-            members_set(snapshot, customers, day=day, trigger=EvaluationTrigger.SNAPSHOT)
+        if not Segment.objects.filter(name=STATIC).exists():
+            segment_snapshot(source=source, on=day, name=STATIC)
