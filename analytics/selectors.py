@@ -195,9 +195,9 @@ def _group_months(scope: DashboardScope):
     return BranchMonth.objects.filter(branch_id__in=scope.branch_ids)
 
 
-def _customer_rows(model, scope: DashboardScope):
-    """Customer days or months counted in the scope: where the customer stood that day
-    (branch, or a member of the team as their manager)."""
+def customer_rows_in_scope(model, scope: DashboardScope):
+    """Rows of customers counted in the scope (customer days or months, tier counts): where
+    the customer stood that day (branch, or a member of the team as their manager)."""
     if scope.team_id:
         return model.objects.filter(manager_id__in=_members(scope))
     return model.objects.filter(branch_id__in=scope.branch_ids)
@@ -493,7 +493,7 @@ def customers_behind(
     in the months from `since` to `month`."""
     month = month_start(month)
     since = month_start(since or month)
-    rows = _customer_rows(CustomerMonth, scope).filter(month__range=(since, month))
+    rows = customer_rows_in_scope(CustomerMonth, scope).filter(month__range=(since, month))
     if top is not None:
         rows = rows.filter(month=month)
         bucket = _bucket_for(scope, month, top)
@@ -537,5 +537,7 @@ def customers_behind_days(
     else:
         assert channel is not None, "a figure or a channel"
         condition = Q(**{f"{CHANNEL_VOLUMES[channel]}__gt": 0})
-    rows = _customer_rows(CustomerDay, scope).filter(condition, business_date__range=(start, end))
+    rows = customer_rows_in_scope(CustomerDay, scope).filter(
+        condition, business_date__range=(start, end)
+    )
     return customers_for_user(user).filter(id__in=rows.values("customer_id"))

@@ -8,9 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.dates import DateWithinBounds
 from marketing.models import Segment
-from marketing.services.segment_lists import ADD, REPLACE, UPLOAD_MAX_BYTES
-
-NUMBER_MAX_LENGTH = 32
+from marketing.services.segment_lists import ADD, NUMBER_MAX_LENGTH, REPLACE, UPLOAD_MAX_BYTES
 
 
 class SegmentUploadForm(forms.Form):

@@ -115,16 +115,6 @@ class Tier(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def thresholds(self) -> dict[str, object]:
-        """The thresholds set, by the figure each applies to."""
-        figures = {
-            "average_assets": self.min_average_assets,
-            "contribution": self.min_contribution,
-            "turnover": self.min_turnover,
-        }
-        return {figure: value for figure, value in figures.items() if value is not None}
-
 
 class CustomerTier(models.Model):
     """What a customer holds in a month (its first day), from the figures of the month before:

@@ -18,9 +18,8 @@ from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum,
 from django.utils import timezone
 
 from analytics.models import BranchMonth
-from analytics.selectors import DashboardScope
+from analytics.selectors import DashboardScope, customer_rows_in_scope
 from crm.dates import months_later, next_month, previous_month
-from crm.models import Staff
 from customers.models import Customer
 from customers.selectors.customers import customers_for_user
 from marketing.models import CustomerTier, Tier, TierCombine, TierCount, TierRun
@@ -215,14 +214,6 @@ class TierDashboard:
 NEW = "new"
 
 
-def _counts(scope: DashboardScope) -> QuerySet[TierCount]:
-    """The pre-aggregated counts of the scope: its branches', or its team members'."""
-    if scope.team_id:
-        members = Staff.objects.filter(team_id=scope.team_id).values("id")
-        return TierCount.objects.filter(manager_id__in=members)
-    return TierCount.objects.filter(branch_id__in=scope.branch_ids)
-
-
 def _move(before: Tier | None, after: Tier) -> str:
     if before is None:
         return "new"
@@ -239,7 +230,7 @@ def tier_dashboard(scope: DashboardScope) -> TierDashboard:
     scope has no customer in it)."""
     latest = TierRun.objects.order_by("-month").values("month")[:1]
     grouped = list(
-        _counts(scope)
+        customer_rows_in_scope(TierCount, scope)
         .filter(month=Subquery(latest))
         .values("month", "previous_tier_id", "tier_id", "to_watch")
         .annotate(total=Sum("customers"))

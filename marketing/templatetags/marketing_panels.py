@@ -16,7 +16,6 @@ def marketing_panel(context, customer):
     """The customer's tier (current, to watch, since when, the last twelve months) and,
     beside it, their segments. `customer` came through customer_get_for_user."""
     return {
-        "user": context.get("user"),
         "customer": customer,
         "standing": tier_standing_for_customer(customer, today=timezone.localdate()),
         "memberships": list(segments_of_customer(customer)),

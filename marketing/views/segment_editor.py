@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
@@ -57,10 +57,7 @@ class _SegmentEditing(RoleRequiredMixin):
         return super().form_valid(form)
 
     def get_success_url(self) -> str:
-        try:
-            return reverse("marketing:segment-detail", args=[self.object.pk])
-        except NoReverseMatch:  # the segment pages come with their own change
-            return reverse("marketing:segment-edit", args=[self.object.pk])
+        return reverse("marketing:segment-detail", args=[self.object.pk])
 
 
 class SegmentCreateView(_SegmentEditing, CreateView):

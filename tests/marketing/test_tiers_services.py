@@ -8,8 +8,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from crm.dates import previous_month
 from customers.models import Customer
-from marketing.models import CustomerTier, TierCount, TierRun
+from marketing.models import CustomerTier, Tier, TierCount, TierRun
 from marketing.selectors.tiers import tier_months_due
 from marketing.services.tiers import (
     tier_evaluate_month,
@@ -37,7 +38,7 @@ def held(customer: Customer, month: datetime.date) -> CustomerTier:
 
 def evaluate(customer, month, **kwargs) -> CustomerTier:
     """The customer's figures of the month before `month`, then `month` evaluated."""
-    figures(customer, month.replace(month=month.month - 1), **kwargs)
+    figures(customer, previous_month(month), **kwargs)
     tier_evaluate_month(month=month)
     return held(customer, month)
 
@@ -158,6 +159,7 @@ def test_a_customer_holding_an_inactive_tier_takes_the_tier_they_qualify_for(tie
     evaluate(customer, FEB, assets="2000000.00")
     tiers.gold.active = False
     tiers.gold.save()
+    assert not Tier.objects.get(pk=tiers.gold.pk).active
     row = evaluate(customer, MAR, assets="2000000.00")
     assert (row.tier, row.previous_tier, row.to_watch) == (tiers.wealth, tiers.gold, False)
 
