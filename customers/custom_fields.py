@@ -70,6 +70,14 @@ def custom_field_definitions(*, include_retired: bool = False) -> list[CustomFie
     return list(fields)
 
 
+def custom_fields_of(customer) -> list[CustomField]:
+    """The live custom fields kept for the customer's type (individual or institution), in
+    the 360 page's order: one query."""
+    return [
+        field for field in custom_field_definitions() if field.applies_to_type(customer.cust_type)
+    ]
+
+
 # -- typed in SQL -------------------------------------------------------------------------------
 
 

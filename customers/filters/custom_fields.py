@@ -16,11 +16,11 @@ from customers.custom_fields import (
     custom_value_expression,
 )
 from customers.models import CustomField, CustomFieldKind
+from customers.models.custom import BOUNDED_KINDS
 
 PREFIX = "cf_"
 COLUMNS_PARAM = "cols"
-TEXT_MAX_LENGTH = 100
-RANGE_KINDS = (CustomFieldKind.INTEGER, CustomFieldKind.DECIMAL, CustomFieldKind.DATE)
+FILTER_TEXT_MAX_LENGTH = 100  # what a "contains" filter takes, not what a value may hold
 
 
 class _IntegerFilter(django_filters.NumberFilter):
@@ -84,7 +84,7 @@ def custom_filter_names(fields: list[CustomField]) -> list[str]:
 
 
 def _params_of(field: CustomField) -> list[str]:
-    if field.kind in RANGE_KINDS:
+    if field.kind in BOUNDED_KINDS:
         return [custom_param(field, "_min"), custom_param(field, "_max")]
     return [custom_param(field)]
 
@@ -124,7 +124,7 @@ def _filters_of(field: CustomField) -> dict[str, django_filters.Filter]:
     label = field.label
     kind = field.kind
     choices = list(field.choice_labels.items())
-    if kind in RANGE_KINDS:
+    if kind in BOUNDED_KINDS:
         if kind == CustomFieldKind.DATE:
             low, high = gettext("%(label)s from"), gettext("%(label)s until")
             make = django_filters.DateFilter
@@ -154,7 +154,7 @@ def _filters_of(field: CustomField) -> dict[str, django_filters.Filter]:
         made: django_filters.Filter = django_filters.CharFilter(
             label=gettext("%(label)s contains") % {"label": label},
             method=_compare(field, "icontains"),
-            max_length=TEXT_MAX_LENGTH,
+            max_length=FILTER_TEXT_MAX_LENGTH,
         )
     elif kind == CustomFieldKind.MULTI_CHOICE:
         made = django_filters.ChoiceFilter(

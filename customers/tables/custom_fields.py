@@ -10,10 +10,10 @@ from customers.custom_fields import (
     custom_value_expression,
     custom_value_python,
 )
+from customers.filters.custom_fields import custom_param
 from customers.models import CustomField, CustomFieldKind
 from customers.tables.columns import DASH, NUMBER
 
-PREFIX = "cf_"
 NUMBER_KINDS = (CustomFieldKind.INTEGER, CustomFieldKind.DECIMAL)
 
 
@@ -33,7 +33,7 @@ class CustomFieldColumn(tables.Column):
         return custom_value_display(self.field, value) or DASH
 
     def order(self, queryset, is_descending):
-        alias = f"{PREFIX}{self.field.key}_sort"
+        alias = custom_param(self.field, "_sort")
         typed = queryset.alias(**{alias: custom_value_expression(self.field)})
         column = F(alias).desc(nulls_last=True) if is_descending else F(alias).asc(nulls_last=True)
         return typed.order_by(column, "cust_no"), True
@@ -41,4 +41,4 @@ class CustomFieldColumn(tables.Column):
 
 def custom_columns(fields: list[CustomField]) -> list[tuple[str, tables.Column]]:
     """The columns of `fields`, named by parameter ("cf_visits"), for `extra_columns`."""
-    return [(f"{PREFIX}{field.key}", CustomFieldColumn(field)) for field in fields]
+    return [(custom_param(field), CustomFieldColumn(field)) for field in fields]

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from customers.custom_fields import custom_field_definitions
+from customers.custom_fields import custom_fields_of
 from customers.forms.custom_fields import CustomFieldsForm
 from customers.permissions import may_edit_custom_field
 from customers.selectors.customers import customer_get_for_user
@@ -20,12 +20,8 @@ from customers.views import panels
 @require_POST
 def custom_fields_edit(request, cust_no: str):
     customer = customer_get_for_user(request.user, cust_no=cust_no)
-    editable = [
-        field
-        for field in custom_field_definitions()
-        if field.applies_to_type(customer.cust_type)
-        and may_edit_custom_field(request.user, customer, field)
-    ]
+    fields = custom_fields_of(customer)
+    editable = [field for field in fields if may_edit_custom_field(request.user, customer, field)]
     form = CustomFieldsForm(request.POST, fields=editable, customer=customer)
     status, refusal, saved = 200, "", False
     try:
@@ -53,5 +49,6 @@ def custom_fields_edit(request, cust_no: str):
         form=None if saved else form,
         saved=saved,
         refusal=refusal,
+        fields=fields,
     )
     return HttpResponse(panels.panels_html(request, (panels.CUSTOM_FIELDS, context)), status=status)

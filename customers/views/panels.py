@@ -15,7 +15,7 @@ from crm.roles import may_reveal_pii
 from crm.selectors import staff_for_user
 from customers.charts import asset_trend_figure
 from customers.custom_fields import (
-    custom_field_definitions,
+    custom_fields_of,
     custom_value_display,
     custom_value_python,
 )
@@ -178,14 +178,15 @@ def custom_fields_panel(
     form: CustomFieldsForm | None = None,
     saved: bool = False,
     refusal: str = "",
+    fields: list | None = None,
 ) -> dict:
     """Context of customers/panels/custom_fields.html: the custom fields kept for the
     customer's type (retired ones never), by group, each with its value as shown, and the
     edit form of those the user may edit (one query: the definitions). `form`: a refused
-    post, with its errors; `saved`: the answer to an accepted one."""
-    fields = [
-        field for field in custom_field_definitions() if field.applies_to_type(customer.cust_type)
-    ]
+    post, with its errors; `saved`: the answer to an accepted one; `fields`: the customer's
+    fields if the caller has read them already (custom_fields_of)."""
+    if fields is None:
+        fields = custom_fields_of(customer)
     editable = [field for field in fields if may_edit_custom_field(user, customer, field)]
     if form is None:
         form = CustomFieldsForm(fields=editable, customer=customer)
