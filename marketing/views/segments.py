@@ -9,28 +9,24 @@ Access.SEGMENT_EDITING.
 """
 
 import functools
-from itertools import chain
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 
 from crm.charts import figure_html
-from crm.csvsafe import csv_chunks
 from crm.pagination import pagination
 from crm.roles import Access, has_access, may_reveal_pii, role_required
 from crm.scoping import reach_of
 from crm.services import audit_record
 from customers.tables.lists import constant_columns
-from customers.views.lists import export_header, export_row
+from customers.views.lists import bad_request, csv_export_response, export_row_limit
 from marketing.charts import segment_size_figure
 from marketing.forms.segment_lists import SegmentSnapshotForm, SegmentUploadForm, SegmentWhyForm
 from marketing.selectors import segments as selectors
@@ -43,9 +39,6 @@ from marketing.services.segment_lists import (
 from marketing.tables.segments import SegmentMemberTable, member_columns
 from marketing.tasks import segment_evaluate_now
 
-EXPORT_MAX_ROWS = 100_000
-EXPORT_CHUNK = 2000
-LINES_PER_WRITE = 500
 UNMATCHED_SHOWN = 50
 
 
@@ -218,12 +211,11 @@ def segment_export(request, pk: int):
     segment = selectors.segment_get(pk=pk)
     revealed = may_reveal_pii(request.user)
     members = selectors.segment_members_for_user(request.user, segment).order_by("cust_no")
-    limit = getattr(settings, "CUSTOMER_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
+    limit = export_row_limit()
     rows = members[: limit + 1].count()
     if rows > limit:
-        return HttpResponseBadRequest(
-            gettext("This export has more than %(limit)s customers.") % {"limit": limit},
-            content_type="text/plain; charset=utf-8",
+        return bad_request(
+            gettext("This export has more than %(limit)s customers.") % {"limit": limit}
         )
     audit_record(
         actor=request.user,
@@ -232,28 +224,9 @@ def segment_export(request, pk: int):
         request=request,
         details={"segment": segment.name, "rows": rows, "revealed": revealed},
     )
-    response = StreamingHttpResponse(
-        _csv_stream(
-            members.iterator(chunk_size=EXPORT_CHUNK),
-            revealed=revealed,
-            language=translation.get_language(),
-        ),
-        content_type="text/csv; charset=utf-8",
+    return csv_export_response(
+        members,
+        filename=f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv",
+        revealed=revealed,
+        extra=[(gettext_lazy("Joined on"), lambda member: member.joined_on.isoformat())],
     )
-    filename = f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _csv_stream(members, *, revealed: bool, language: str | None):
-    # Iterated after the view returned: keep the request's language for the header.
-    with translation.override(language):
-        header = [*export_header(), gettext("Joined on")]
-        rows = chain(
-            [header],
-            (
-                [*export_row(member, revealed=revealed), member.joined_on.isoformat()]
-                for member in members
-            ),
-        )
-        yield from csv_chunks(rows, lines_per_chunk=LINES_PER_WRITE)
