@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from crm.dates import stored_from_1900
 from crm.models import Branch, Staff
+from products.models import ProfessionalClass
 
 
 class CustomerStatus(models.TextChoices):
@@ -76,6 +77,29 @@ class Customer(models.Model):
     risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
     investor_class = models.CharField(
         _("investor class"), max_length=16, choices=InvestorClass.choices, blank=True
+    )
+    # Kept by the CRM, not the counter (whose import names only its own columns; hence the
+    # database defaults): the lowest category inside C1, a professional's class, and a
+    # professional's election to be treated as ordinary.
+    lowest_category = models.BooleanField(
+        _("lowest category"),
+        default=False,
+        db_default=False,
+        help_text=_("最低类别: within C1; may buy nothing above R1, whatever they confirm."),
+    )
+    professional_class = models.CharField(
+        _("professional class"),
+        max_length=1,
+        choices=ProfessionalClass.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    treated_as_ordinary = models.BooleanField(
+        _("treated as ordinary"),
+        default=False,
+        db_default=False,
+        help_text=_("A professional investor who elected to be treated as an ordinary one."),
     )
     invest_horizon = models.CharField(_("investment horizon"), max_length=8, blank=True)
     invest_varieties = models.CharField(_("investment varieties"), max_length=200, blank=True)

@@ -28,7 +28,7 @@ from customers.models import (
     DailyPosition,
     Trade,
 )
-from products.models import Quote
+from products.models import InvestHorizon, InvestVariety, Quote, varieties_of
 
 RECENT_ROWS = 50
 MARGIN_WARNING_RATIO = Decimal("1.4")
@@ -71,19 +71,6 @@ class Gender(models.TextChoices):
     FEMALE = "F", pgettext_lazy("gender", "Female")
 
 
-class InvestHorizon(models.TextChoices):
-    SHORT = "short", pgettext_lazy("investment horizon", "Short term")
-    MEDIUM = "medium", pgettext_lazy("investment horizon", "Medium term")
-    LONG = "long", pgettext_lazy("investment horizon", "Long term")
-
-
-class InvestVariety(models.TextChoices):
-    EQUITY = "equity", pgettext_lazy("investment variety", "Equities")
-    FIXED_INCOME = "fixed_income", pgettext_lazy("investment variety", "Fixed income")
-    FUND = "fund", pgettext_lazy("investment variety", "Funds")
-    DERIVATIVE = "derivative", pgettext_lazy("investment variety", "Derivatives")
-
-
 @dataclass(frozen=True)
 class Profile:
     """What the header shows of the customer's profile, as labels; None is not recorded.
@@ -115,7 +102,7 @@ def customer_profile(customer: Customer, *, today: datetime.date | None = None) 
     """Gender, age (as of today), occupation, investment horizon and varieties: stored from
     the counter's customers.csv, read from the customer row (no query)."""
     today = today or timezone.localdate()
-    varieties = [code.strip() for code in customer.invest_varieties.split(";") if code.strip()]
+    varieties = varieties_of(customer.invest_varieties)
     return Profile(
         individual=customer.cust_type != CustomerType.INSTITUTION,
         gender=_label(Gender, customer.gender),

@@ -1,6 +1,6 @@
 """Securities master and daily closing quotes, as the trading counter exports them.
 
-The product library and suitability rules arrive with their own issue.
+The product library (library.py) links to these by code.
 """
 
 from django.db import models

@@ -1,0 +1,55 @@
+"""The securities master and quotes the counter exports; the product library, suitability
+rules and the record of checks, confirmations and sales."""
+
+from .library import Product, ProductKind, ProductStatus
+from .sales import ProductSale, SaleChannel, SaleSource
+from .securities import Market, Quote, Security, SecurityType
+from .suitability import (
+    ApplicationDirection,
+    ApplicationStatus,
+    ApplicationStep,
+    CheckPurpose,
+    CheckResult,
+    InvestorCategory,
+    ProfessionalApplication,
+    SuitabilityCheck,
+    SuitabilityConfirmation,
+    SuitabilityRule,
+)
+from .vocabulary import (
+    HORIZON_ORDER,
+    InvestHorizon,
+    InvestVariety,
+    ProductRisk,
+    ProfessionalClass,
+    varieties_of,
+)
+
+__all__ = [
+    "HORIZON_ORDER",
+    "ApplicationDirection",
+    "ApplicationStatus",
+    "ApplicationStep",
+    "CheckPurpose",
+    "CheckResult",
+    "InvestHorizon",
+    "InvestVariety",
+    "InvestorCategory",
+    "Market",
+    "Product",
+    "ProductKind",
+    "ProductRisk",
+    "ProductSale",
+    "ProductStatus",
+    "ProfessionalApplication",
+    "ProfessionalClass",
+    "Quote",
+    "SaleChannel",
+    "SaleSource",
+    "Security",
+    "SecurityType",
+    "SuitabilityCheck",
+    "SuitabilityConfirmation",
+    "SuitabilityRule",
+    "varieties_of",
+]
