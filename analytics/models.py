@@ -60,6 +60,8 @@ class CustomerDay(CustomerMetricsBase):
         indexes = [
             models.Index(fields=["customer", "business_date"], name="customerday_customer_idx"),
             models.Index(fields=["branch", "business_date"], name="customerday_branch_idx"),
+            # On PostgreSQL this index also carries the figures the segments' windows sum
+            # (migration 0009 makes it a covering index there; SQLite has none).
             models.Index(fields=["manager", "business_date"], name="customerday_manager_idx"),
         ]
 

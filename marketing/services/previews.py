@@ -26,9 +26,13 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
+
+from marketing.segments.planning import rule_plan_apply
 
 KEY = "segment-preview:{token}"
+# The annotation that carries the count on the sample's rows.
+PREVIEW_TOTAL = "preview_total"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # How long the cache remembers an editor's versions (an editor left open over lunch).
 REMEMBER_SECONDS = 6 * 60 * 60
@@ -155,16 +159,15 @@ def _application_name(token: str, version: int) -> str:
 # -- running the count ---------------------------------------------------------------------------
 
 
-def _fetch(
-    queryset: QuerySet, sample: int, order: tuple[str, ...], *, between=lambda: None
-) -> tuple[int, list]:
-    """The count, then (if anybody matches) the sample; `between` runs before the sample (it
-    gives the second statement what is left of the preview's time)."""
-    count = queryset.order_by().count()
-    if not (sample and count):
-        return count, []
-    between()
-    return count, list(queryset.order_by(*order)[:sample])
+def _fetch(queryset: QuerySet, sample: int, order: tuple[str, ...]) -> tuple[int, list]:
+    """The count and the first `sample` rows in one statement: the rule's query is the
+    expensive part, and a count and a sample asked separately would run it twice. The
+    count rides on every sample row as a window over all of them (COUNT(*) OVER ()); a rule
+    that matches nobody has no row to carry it, and is 0."""
+    if not sample:
+        return queryset.order_by().count(), []
+    rows = list(queryset.annotate(**{PREVIEW_TOTAL: Window(Count("pk"))}).order_by(*order)[:sample])
+    return (getattr(rows[0], PREVIEW_TOTAL) if rows else 0), rows
 
 
 def _postgresql_run(queryset, token, version, timeout_ms, sample, order) -> tuple[int, list]:
@@ -176,20 +179,14 @@ def _postgresql_run(queryset, token, version, timeout_ms, sample, order) -> tupl
         with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
             # Both settings end with the transaction (or its savepoint, inside a test's).
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)])
+            rule_plan_apply(cursor)
             cursor.execute(
                 "SELECT set_config('application_name', %s, true), pg_backend_pid()", [name]
             )
             pid = cursor.fetchone()[1]
             _running(token, version, {"vendor": "postgresql", "alias": queryset.db, "pid": pid,
                                       "name": name})  # fmt: skip
-            deadline = time.monotonic() + timeout_ms / 1000
-
-            def remaining() -> None:
-                # The timeout bounds the whole preview, not each of its two statements.
-                left = max(int((deadline - time.monotonic()) * 1000), 1)
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(left)])
-
-            result = _fetch(queryset, sample, order, between=remaining)
+            result = _fetch(queryset, sample, order)
             cursor.execute("SELECT set_config('application_name', '', true)")
             return result
     except DatabaseError as error:

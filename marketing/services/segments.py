@@ -30,6 +30,7 @@ from marketing.models import (
 )
 from marketing.segments.compiler import RuleError, rule_customers, validate
 from marketing.segments.context import RuleContext, rule_context
+from marketing.segments.planning import rule_plan_apply
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,7 @@ def membership_write(
         if connection.vendor == "postgresql":
             timeout = str(settings.SEGMENT_EVALUATION_TIMEOUT_MS)
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
-            # An evaluation reads every customer: hash joins fit it. A misestimated custom
-            # field or JSON range must not turn a grouped subquery into a nested loop that
-            # reads it again for every customer (the bench saw minutes instead of seconds).
-            cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+            rule_plan_apply(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS {ids_sql}", params)
         id_column = _stage_column(cursor)

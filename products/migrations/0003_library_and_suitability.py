@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                             ("equity", "Equities"),
                             ("fixed_income", "Fixed income"),
                             ("fund", "Funds"),
-                            ("derivative", "Derivatives and margin"),
+                            ("derivative", "Derivatives"),
                             ("complex", "Complex or high-risk products"),
                         ],
                         max_length=16,

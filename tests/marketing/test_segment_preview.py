@@ -12,6 +12,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from crm.models import Branch
 from marketing.services import previews
@@ -82,6 +83,35 @@ def test_a_quick_count_answers_its_count_and_sample():
     assert result.count == everything.count()
     assert result.sample == list(everything.order_by("pk")[:3])
     assert running_version(TOKEN) is None  # nothing is recorded as running once it ended
+
+
+@postgresql_only
+def test_the_count_is_planned_as_the_evaluation_is():
+    """No nested loops and no parallel workers (marketing/segments/planning.py) while the
+    preview's statement runs (SET LOCAL: they end with its transaction)."""
+    planned = ContentType.objects.extra(
+        where=[
+            "current_setting('enable_nestloop') = 'off'",
+            "current_setting('max_parallel_workers_per_gather') = '0'",
+        ]
+    )
+    result = preview_count(planned, token=TOKEN, version=1, sample=1, sample_order=("pk",))
+    assert result.count == ContentType.objects.count() > 0
+
+
+def test_the_count_and_the_sample_come_from_one_run_of_the_rule():
+    """The rule's query is the expensive part: it runs once, not once for the count and again
+    for the sample; a rule matching nobody counts 0."""
+    everything = ContentType.objects.all()
+    with CaptureQueriesContext(connection) as captured:
+        result = preview_count(everything, token=TOKEN, version=1, sample=2, sample_order=("pk",))
+    reads = [q["sql"] for q in captured.captured_queries if "django_content_type" in q["sql"]]
+    assert len(reads) == 1
+    assert (result.count, len(result.sample)) == (everything.count(), 2)
+    nobody = preview_count(
+        everything.filter(pk__lt=0), token=TOKEN, version=2, sample=2, sample_order=("pk",)
+    )
+    assert (nobody.count, nobody.sample) == (0, [])
 
 
 # -- superseded ---------------------------------------------------------------------------------
