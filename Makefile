@@ -36,6 +36,9 @@ demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py evaluate_tiers
 	$(BIN)/python manage.py demo_custom_fields
 	$(BIN)/python manage.py demo_segments
+	$(BIN)/python manage.py demo_products
+	$(BIN)/python manage.py compute_metrics
+	$(BIN)/python manage.py compliance_tasks
 	$(MAKE) serve
 
 # The demo serves as production does (DEBUG=0: the application's own error pages, never

@@ -17,7 +17,12 @@ from crm.charts import (
     sign_colour,
 )
 
-COLOURS = {"net_commission": BLUE, "interest_income": LIGHT_BLUE, "margin_interest": AMBER}
+COLOURS = {
+    "net_commission": BLUE,
+    "interest_income": LIGHT_BLUE,
+    "margin_interest": AMBER,
+    "product_fees": GREY,
+}
 
 
 def _sources() -> dict[str, str]:
@@ -25,6 +30,7 @@ def _sources() -> dict[str, str]:
         "net_commission": _("Net commission"),
         "interest_income": _("Interest spread"),
         "margin_interest": _("Margin interest"),
+        "product_fees": _("Product-sale fees"),
     }
 
 
@@ -46,7 +52,8 @@ def _day_links(drill_url: str, days: list, figure: str) -> list[str]:
 
 
 def contribution_by_month_figure(months: list[dict]) -> dict:
-    """Stacked monthly contribution by source: net commission, interest spread, margin."""
+    """Stacked monthly contribution by source: net commission, interest spread, margin
+    interest and product-sale fees."""
     labels = [m["month"] for m in months]
     return {
         "data": [

@@ -33,6 +33,8 @@ class CustomerMetricsBase(models.Model):
     interest_base = models.DecimalField(_("interest accumulation"), **MONEY)
     interest_income = models.DecimalField(_("interest-spread income"), **MONEY)
     margin_interest = models.DecimalField(_("margin interest"), **MONEY)
+    # Fees of the products sold that day (products.ProductSale.fee), by the day sold.
+    product_fees = models.DecimalField(_("product-sale fees"), **MONEY, db_default=0)
     contribution = models.DecimalField(_("contribution"), **MONEY)
     volume_internet = models.DecimalField(_("volume via internet"), **MONEY)
     volume_mobile = models.DecimalField(_("volume via mobile"), **MONEY)
@@ -60,8 +62,6 @@ class CustomerDay(CustomerMetricsBase):
         indexes = [
             models.Index(fields=["customer", "business_date"], name="customerday_customer_idx"),
             models.Index(fields=["branch", "business_date"], name="customerday_branch_idx"),
-            # On PostgreSQL this index also carries the figures the segments' windows sum
-            # (migration 0009 makes it a covering index there; SQLite has none).
             models.Index(fields=["manager", "business_date"], name="customerday_manager_idx"),
         ]
 
@@ -105,6 +105,8 @@ class GroupMetricsBase(models.Model):
     net_commission = models.DecimalField(_("net commission"), **MONEY)
     interest_income = models.DecimalField(_("interest-spread income"), **MONEY)
     margin_interest = models.DecimalField(_("margin interest"), **MONEY)
+    # Fees of the products sold that day (products.ProductSale.fee), by the day sold.
+    product_fees = models.DecimalField(_("product-sale fees"), **MONEY, db_default=0)
     contribution = models.DecimalField(_("contribution"), **MONEY)
     volume_internet = models.DecimalField(_("volume via internet"), **MONEY)
     volume_mobile = models.DecimalField(_("volume via mobile"), **MONEY)
@@ -239,3 +241,45 @@ class CustomerYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.customer_id}"
+
+
+# The daily figures a running total is kept of, for the segments' "over the last N days"
+# windows (marketing/segments/aggregates.py), and the count of daily rows (for averages).
+RUNNING_FIGURES = (
+    "total_assets",
+    "net_inflow",
+    "trade_volume",
+    "trade_count",
+    "commission",
+    "net_commission",
+    "contribution",
+)
+
+
+class CustomerRunning(models.Model):
+    """Per business day with metrics, each customer's sums of their daily metrics rows from
+    the first up to and including that day, for every customer with a row so far (one whose
+    day has no row carries the previous day's sums). A window of days is then the
+    difference of two days' rows, instead of a sum over every row of the window:
+    sum over (S, A] = running on A minus running on the last day on or before S."""
+
+    pk = models.CompositePrimaryKey("business_date", "customer")
+    business_date = models.DateField(_("business date"))
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), db_index=False, **RELATION)
+    total_assets = models.DecimalField(_("total assets"), **MONEY)
+    net_inflow = models.DecimalField(_("net inflow"), **MONEY)
+    trade_volume = models.DecimalField(_("trading volume"), **MONEY)
+    trade_count = models.PositiveBigIntegerField(_("trades"), default=0)
+    commission = models.DecimalField(_("gross commission"), **MONEY)
+    net_commission = models.DecimalField(_("net commission"), **MONEY)
+    contribution = models.DecimalField(_("contribution"), **MONEY)
+    days = models.PositiveIntegerField(_("days with metrics"), default=0)
+
+    CUSTOMER_PATH = "customer"
+
+    class Meta:
+        verbose_name = _("customer running total")
+        verbose_name_plural = _("customer running totals")
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.customer_id}"

@@ -84,6 +84,7 @@ def contribution_for_customer(customer, *, today: datetime.date, viewer=None) ->
             "net_commission",
             "interest_income",
             "margin_interest",
+            "product_fees",
             "average_assets",
         )
     )
@@ -242,6 +243,7 @@ def daily_series(scope: DashboardScope, start: datetime.date, end: datetime.date
             net_commission=Sum("net_commission"),
             interest_income=Sum("interest_income"),
             margin_interest=Sum("margin_interest"),
+            product_fees=Sum("product_fees"),
             contribution=Sum("contribution"),
             active_customers=Sum("active_customers"),
             volume_internet=Sum("volume_internet"),
@@ -516,6 +518,7 @@ DAY_FIGURES = {
     "net_commission": Q(net_commission__gt=0),
     "interest_income": Q(interest_income__gt=0),
     "margin_interest": Q(margin_interest__gt=0),
+    "product_fees": Q(product_fees__gt=0),
     "revenue": Q(contribution__gt=0),
 }
 

@@ -1,7 +1,8 @@
 """The metrics step of the nightly pipeline: per customer per business day, then per month,
 as set-based SQL over the imported facts. Each formula is documented in the README
 ("Metrics"); re-running a day or month replaces exactly its rows. Which days need computing
-again is read from the import runs (`ImportRun.metrics_at`), never from a day named by hand.
+again is read from the import runs (`ImportRun.metrics_at`) and the product sales recorded
+since, never from a day named by hand.
 """
 
 import datetime
@@ -13,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from analytics.models import (
+    RUNNING_FIGURES,
     BranchDay,
     BranchMonth,
     BrokerDay,
@@ -20,6 +22,7 @@ from analytics.models import (
     ContributionPareto,
     CustomerDay,
     CustomerMonth,
+    CustomerRunning,
     CustomerYear,
 )
 from crm.dates import month_end, month_start, next_month, previous_month
@@ -39,12 +42,12 @@ DAY_SQL = """
 INSERT INTO analytics_customerday (
     business_date, customer_id, branch_id, manager_id, cash, market_value, collateral, debt,
     total_assets, net_assets, net_inflow, trade_volume, trade_count, commission,
-    net_commission, interest_base, interest_income, margin_interest, contribution,
-    volume_internet, volume_mobile, volume_phone, volume_counter, turnover)
+    net_commission, interest_base, interest_income, margin_interest, product_fees,
+    contribution, volume_internet, volume_mobile, volume_phone, volume_counter, turnover)
 SELECT {day}, id, branch_id, manager_id, cash, market_value, collateral, debt,
        cash + market_value, cash + market_value - debt, net_inflow, trade_volume, trade_count,
-       commission, net_commission, cash, interest_income, margin_interest,
-       net_commission + interest_income + margin_interest,
+       commission, net_commission, cash, interest_income, margin_interest, product_fees,
+       net_commission + interest_income + margin_interest + product_fees,
        volume_internet, volume_mobile, volume_phone, volume_counter,
        CASE WHEN cash + market_value > 0
             THEN ROUND(trade_volume * 1.0 / (cash + market_value), 4) END
@@ -62,7 +65,8 @@ FROM (
            COALESCE(t.internet, 0) AS volume_internet, COALESCE(t.mobile, 0) AS volume_mobile,
            COALESCE(t.phone, 0) AS volume_phone, COALESCE(t.counter, 0) AS volume_counter,
            ROUND(COALESCE(b.cash, 0) * {spread} / 360, 2) AS interest_income,
-           ROUND(COALESCE(cr.financing, 0) * {margin_rate} / 360, 2) AS margin_interest
+           ROUND(COALESCE(cr.financing, 0) * {margin_rate} / 360, 2) AS margin_interest,
+           COALESCE(s.fees, 0) AS product_fees
     FROM customers_customer c
 {assets}    LEFT JOIN (
         SELECT a.customer_id, SUM(x.amount) AS net_inflow
@@ -79,16 +83,21 @@ FROM (
         FROM customers_trade x JOIN customers_capitalaccount a ON a.id = x.account_id
         WHERE x.trade_date = {day} GROUP BY a.customer_id
     ) t ON t.customer_id = c.id
+    LEFT JOIN (
+        SELECT customer_id, SUM(fee) AS fees
+        FROM products_productsale WHERE sold_on = {day} GROUP BY customer_id
+    ) s ON s.customer_id = c.id
 ) m
 WHERE cash <> 0 OR market_value <> 0 OR debt <> 0 OR net_inflow <> 0 OR trade_count <> 0
+   OR product_fees <> 0
 """
 
 MONTH_SQL = """
 INSERT INTO analytics_customermonth (
     month, customer_id, branch_id, manager_id, total_assets, average_assets, days,
     net_inflow, trade_volume, trade_count, commission, net_commission, interest_base,
-    interest_income, margin_interest, contribution, volume_internet, volume_mobile,
-    volume_phone, volume_counter)
+    interest_income, margin_interest, product_fees, contribution, volume_internet,
+    volume_mobile, volume_phone, volume_counter)
 SELECT {month}, d.customer_id, last.branch_id, last.manager_id,
        SUM(CASE WHEN d.business_date = {last_day} THEN d.total_assets ELSE 0 END),
        ROUND(SUM(d.total_assets * {weight}) * 1.0 / {days}, 2),
@@ -99,8 +108,9 @@ SELECT {month}, d.customer_id, last.branch_id, last.manager_id,
        SUM(d.interest_base * {weight}),
        ROUND(SUM(d.interest_income * {weight}), 2),
        ROUND(SUM(d.margin_interest * {weight}), 2),
+       SUM({inside} * d.product_fees),
        SUM({inside} * d.net_commission) + ROUND(SUM(d.interest_income * {weight}), 2)
-           + ROUND(SUM(d.margin_interest * {weight}), 2),
+           + ROUND(SUM(d.margin_interest * {weight}), 2) + SUM({inside} * d.product_fees),
        SUM({inside} * d.volume_internet), SUM({inside} * d.volume_mobile),
        SUM({inside} * d.volume_phone), SUM({inside} * d.volume_counter)
 FROM analytics_customerday d
@@ -125,6 +135,7 @@ SUMMED = (
     "net_commission",
     "interest_income",
     "margin_interest",
+    "product_fees",
     "contribution",
     "volume_internet",
     "volume_mobile",
@@ -313,6 +324,9 @@ def _rate(name: str, default: str) -> str:
 def metrics_compute_day(*, day: datetime.date) -> int:
     """Replace the day's customer metrics; returns the rows written."""
     nightly_lock_acquire()
+    # Stamped on the runs as when the day was computed: taken before any fact is read, so
+    # that a product sale recorded while the day is computed leaves the day stale.
+    started = timezone.now()
     # The runs whose facts this computation reads: loaded (their status is saved after their
     # facts commit) before it started. One that finishes meanwhile stays stale for next time.
     measured = list(_loaded_runs().filter(business_date=day).values_list("pk", flat=True))
@@ -327,10 +341,85 @@ def metrics_compute_day(*, day: datetime.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.rowcount
+    running_totals_compute(day=day)
     _rollups(period="business_date", value=day, daily=True)
     _accounts(day)
-    ImportRun.objects.filter(pk__in=measured).update(metrics_at=timezone.now())
+    ImportRun.objects.filter(pk__in=measured).update(metrics_at=started)
     return rows
+
+
+# A day's running totals: the previous metrics day's, plus the day's own rows (a customer
+# without a row that day carries the previous sums; one first seen that day starts).
+# Money is rounded to the cent: SQLite sums decimals as floats.
+RUNNING_SQL = """
+INSERT INTO analytics_customerrunning (business_date, customer_id, {columns}, days)
+SELECT {day}, customer_id, {sums}, SUM(days)
+FROM (
+    SELECT customer_id, {columns}, 1 AS days
+    FROM analytics_customerday WHERE business_date = {day}
+    {carried}
+) r
+GROUP BY customer_id
+"""
+RUNNING_CARRIED = """UNION ALL
+    SELECT customer_id, {columns}, days
+    FROM analytics_customerrunning WHERE business_date = {previous}"""
+# The distinct days of a table from a day on, one index probe per day (a loose index scan).
+DAYS_FROM_SQL = """
+WITH RECURSIVE days (day) AS (
+    SELECT MIN(business_date) FROM {table} WHERE business_date >= {first}
+    UNION ALL
+    SELECT (SELECT MIN(t.business_date) FROM {table} t WHERE t.business_date > days.day)
+    FROM days WHERE days.day IS NOT NULL
+)
+SELECT day FROM days WHERE day IS NOT NULL AND {where}
+"""
+
+
+def running_totals_compute(*, day: datetime.date) -> None:
+    """Replace the day's running totals, then those of every later day with metrics (a
+    corrected or late day changes the sums of every day after it)."""
+    for each in [day, *(later for later in _days_from("analytics_customerrunning", day)
+                        if later > day)]:  # fmt: skip
+        _running_day(each)
+
+
+def running_totals_rebuild() -> int:
+    """Every running total again from the daily metrics (a backfill); returns the days."""
+    CustomerRunning.objects.all().delete()
+    days = _days_from("analytics_customerday", datetime.date(1900, 1, 1))
+    for day in days:
+        _running_day(day)
+    return len(days)
+
+
+def _running_day(day: datetime.date) -> None:
+    CustomerRunning.objects.filter(business_date=day).delete()
+    previous = (
+        CustomerRunning.objects.filter(business_date__lt=day)
+        .order_by("-business_date")
+        .values_list("business_date", flat=True)
+        .first()
+    )
+    columns = ", ".join(RUNNING_FIGURES)
+    sums = ", ".join(
+        f"SUM({name})" if name == "trade_count" else f"ROUND(SUM({name}), 2)"
+        for name in RUNNING_FIGURES
+    )
+    carried = (
+        RUNNING_CARRIED.format(columns=columns, previous=_date_sql(previous)) if previous else ""
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RUNNING_SQL.format(columns=columns, sums=sums, day=_date_sql(day), carried=carried)
+        )
+
+
+def _days_from(table: str, first: datetime.date, *, where: str = "1 = 1") -> list[datetime.date]:
+    """The distinct days of `table` from `first` on that pass `where` (a fixed condition)."""
+    with connection.cursor() as cursor:
+        cursor.execute(DAYS_FROM_SQL.format(table=table, first=_date_sql(first), where=where))
+        return _days_of(cursor.fetchall())
 
 
 def month_weights(
@@ -455,14 +544,45 @@ def metrics_compute_missing() -> list[datetime.date]:
 
 def metrics_stale_days() -> list[datetime.date]:
     """Days a loaded run has changed since their metrics were computed (a re-delivered day,
-    a correction, a late day: `metrics_at` still empty), and days loaded without metrics."""
+    a correction, a late day: `metrics_at` still empty), days with a product sale recorded
+    after their metrics were computed (a back-dated sale), and days loaded without metrics."""
     unmeasured = (
         _loaded_runs()
         .filter(metrics_at__isnull=True)
         .values_list("business_date", flat=True)
         .distinct()
     )
-    return sorted(set(unmeasured) | set(_days_loaded_without_metrics()))
+    return sorted(
+        set(unmeasured) | set(_days_sold_since_computed()) | set(_days_loaded_without_metrics())
+    )
+
+
+# When each loaded day was last computed (its runs' latest `metrics_at`; a run never
+# measured leaves the day stale anyway), then one probe of the sales' day index per day.
+SOLD_SINCE_COMPUTED_SQL = """
+SELECT r.day
+FROM (
+    SELECT business_date AS day, MAX(metrics_at) AS computed
+    FROM customers_importrun
+    WHERE kind IN ({kinds}) AND status IN ({statuses})
+    GROUP BY business_date
+) r
+WHERE EXISTS (
+    SELECT 1 FROM products_productsale s WHERE s.sold_on = r.day AND s.created_at > r.computed
+)
+"""
+
+
+def _days_sold_since_computed() -> list[datetime.date]:
+    """Computed days with a product sale recorded after their latest computation."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SOLD_SINCE_COMPUTED_SQL.format(
+                kinds=", ".join(literal(kind) for kind in (RunKind.DAY, RunKind.CORRECTION)),
+                statuses=", ".join(literal(status) for status in LOADED_STATUSES),
+            )
+        )
+        return _days_of(cursor.fetchall())
 
 
 def _loaded_runs():
@@ -471,30 +591,22 @@ def _loaded_runs():
     )
 
 
-# The distinct days of the balances table by one index probe per day (a "loose index scan"),
-# instead of reading every balance of every day, then those without customer metrics.
-DAYS_WITHOUT_METRICS_SQL = """
-WITH RECURSIVE loaded (day) AS (
-    SELECT MIN(business_date) FROM customers_dailybalance
-    UNION ALL
-    SELECT (SELECT MIN(b.business_date) FROM customers_dailybalance b
-            WHERE b.business_date > loaded.day)
-    FROM loaded WHERE loaded.day IS NOT NULL
-)
-SELECT day FROM loaded
-WHERE day IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM analytics_customerday d WHERE d.business_date = loaded.day)
-"""
-
-
 def _days_loaded_without_metrics() -> list[datetime.date]:
-    with connection.cursor() as cursor:
-        cursor.execute(DAYS_WITHOUT_METRICS_SQL)
-        # SQLite hands dates out of a raw query as ISO text.
-        return sorted(
-            day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
-            for (day,) in cursor.fetchall()
-        )
+    """The balances' days (one index probe per day, instead of reading every balance of
+    every day) without customer metrics."""
+    return _days_from(
+        "customers_dailybalance",
+        datetime.date(1900, 1, 1),
+        where="NOT EXISTS (SELECT 1 FROM analytics_customerday d WHERE d.business_date = day)",
+    )
+
+
+def _days_of(rows) -> list[datetime.date]:
+    # SQLite hands dates out of a raw query as ISO text.
+    return sorted(
+        day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
+        for (day,) in rows
+    )
 
 
 def _months_weighed(days: list[datetime.date]) -> list[datetime.date]:

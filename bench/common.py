@@ -8,6 +8,7 @@ Nothing here imports Django at module level: bench/etl.py's launcher process sta
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -23,6 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SLOWEST_SHOWN = 3  # statements printed per captured request
+# 16 days of 200,000 customers hold more than 5,000,000 position rows (about 1.7 positions per
+# customer and day, a little more as trading goes on).
+MIN_FULL_POSITIONS = 5_000_000
+# The dataset's steps a run times, rounded into its figures (None when a kept one is reused).
+DATASET_SECONDS = ("generation_seconds", "import_seconds", "metrics_seconds", "vacuum_seconds")
 
 
 def say(message: str) -> None:
@@ -35,33 +41,61 @@ def report(payload: dict, *, targets: dict, met: dict[str, bool]) -> None:
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
-def page_summaries(pages: dict[str, dict]) -> dict[str, dict]:
-    """Each measured page without its timings and slowest statements, for the JSON line."""
+def page_summaries(pages: dict[str, dict] | str) -> dict[str, dict] | str:
+    """Each measured page without its timings and slowest statements, for the JSON line (the
+    "not measured" sentence as it is)."""
+    if isinstance(pages, str):
+        return pages
     return {
         kind: {name: value for name, value in page.items() if name not in ("slowest", "ms")}
         for kind, page in pages.items()
     }
 
 
-def say_targets(met: dict[str, bool], targets: dict) -> None:
+def page_figures(pages: dict[str, dict]) -> dict:
+    """Each measured page kind's p95 and captured queries, named `<kind>_p95_ms` and
+    `<kind>_queries` with the kind's slashes as underscores."""
+    figures = {}
+    for kind, page in pages.items():
+        name = kind.replace("/", "_")
+        figures[f"{name}_p95_ms"] = page["p95_ms"]
+        figures[f"{name}_queries"] = page["queries"]
+    return figures
+
+
+def rounded(dataset: dict, names: tuple[str, ...]) -> dict:
+    """The dataset's timings `names` to a tenth of a second (None where a step did not run)."""
+    return {name: None if dataset[name] is None else round(dataset[name], 1) for name in names}
+
+
+def say_targets(met: dict[str, bool | None], targets: dict) -> None:
+    """Each target met or missed; those not measured (None) after them."""
     for name, ok in met.items():
-        say(f"target {name} = {targets[name]}: {'met' if ok else 'MISSED'}")
+        if ok is not None:
+            say(f"target {name} = {targets[name]}: {'met' if ok else 'MISSED'}")
+    for name, ok in met.items():
+        if ok is None:
+            say(f"target {name} = {targets[name]}: not measured")
 
 
 # -- options and sizes -------------------------------------------------------------------------
 
 
-def add_quick_option(parser: argparse.ArgumentParser, sizes: str) -> None:
+def options(doc: str, sizes: str, *, requests: str | None = None) -> argparse.ArgumentParser:
+    """A script's options: described by its docstring's first line, --quick (the `sizes` it
+    runs), --requests N when the script times requests (`requests` its help), --keep and
+    --reset; the script adds its own and parses."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=sizes)
-
-
-def add_lifetime_options(parser: argparse.ArgumentParser) -> None:
+    if requests:
+        parser.add_argument("--requests", type=int, help=requests)
     parser.add_argument(
         "--keep", action="store_true", help="keep the exports and the database afterwards"
     )
     parser.add_argument(
         "--reset", action="store_true", help="drop and re-create the database before the run"
     )
+    return parser
 
 
 def sizes_for(args: argparse.Namespace, *, full: dict, quick: dict, **overrides) -> dict:
@@ -269,17 +303,149 @@ def generate(
     return seconds, folders
 
 
+def _loaded_statuses() -> tuple:
+    from customers.models import RunStatus
+
+    return (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
+
+
 def import_day(folder: Path):
     """One day through counter_day_import: the run and its seconds; stops unless it loaded."""
-    from customers.models import RunStatus
     from customers.services import counter_day_import
 
     started = time.perf_counter()
     run = counter_day_import(folder=folder)
     seconds = time.perf_counter() - started
-    if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
+    if run.status not in _loaded_statuses():
         sys.exit(f"import of {folder.name} ended {run.status}: {run.error}")
     return run, seconds
+
+
+def import_pending(out_dir: Path, *, progress=None) -> tuple[list, float]:
+    """Every day under `out_dir` through counter_pending_import (its `progress` messages to
+    `progress`), a line per day: the runs and the seconds; stops unless each day loaded."""
+    from customers.services import counter_pending_import
+
+    say(f"importing {out_dir} with counter_pending_import")
+    started = time.perf_counter()
+    runs = counter_pending_import(root=out_dir, progress=progress)
+    seconds = time.perf_counter() - started
+    for run in runs:
+        took = (run.finished_at - run.started_at).total_seconds()
+        say(
+            f"  {run.business_date}: {run.get_status_display()}, {run.rows_loaded:,} rows loaded,"
+            f" {run.rows_rejected:,} rejected in {took:.1f}s"
+        )
+        if run.status not in _loaded_statuses():
+            sys.exit(f"import of {run.business_date} ended {run.status}: {run.error}")
+    say(f"import: {seconds:.1f}s for {len(runs)} days")
+    return runs, seconds
+
+
+def loaded_runs():
+    """The import runs of days that loaded (with or without rejects)."""
+    from customers.models import ImportRun, RunKind
+
+    return ImportRun.objects.filter(kind=RunKind.DAY, status__in=_loaded_statuses())
+
+
+def reused_days(*, days: int, customers: int) -> list:
+    """The business days a --keep run left loaded (oldest first; none in a new database);
+    stops unless they are the `days` days of `customers` customers this size needs."""
+    from customers.models import Customer
+
+    loaded = sorted(set(loaded_runs().values_list("business_date", flat=True)))
+    if not loaded:
+        return []
+    found = Customer.objects.count()
+    if (len(loaded), found) != (days, customers):
+        sys.exit(
+            f"Database {db_settings()['NAME']} holds {len(loaded)} days of {found:,} customers,"
+            f" not the {days} days of {customers:,} this size needs. Run again with --reset"
+            " (drops and re-creates it) or point DATABASE_URL elsewhere."
+        )
+    say(f"reusing the loaded dataset: {len(loaded)} days, {found:,} customers")
+    return loaded
+
+
+def days_prepare(
+    out_dir: Path, sizes: dict, *, seed: int, start_date=None, progress=None
+) -> tuple[list | None, dict]:
+    """The days of `sizes` a --keep run left (runs None), or generated into `out_dir` and
+    imported with counter_pending_import: the runs imported, and the generation_seconds and
+    import_seconds (None when reused)."""
+    timings = dict.fromkeys(("generation_seconds", "import_seconds"))
+    if reused_days(days=sizes["days"], customers=sizes["customers"]):
+        return None, timings
+    timings["generation_seconds"], _ = generate(
+        out_dir,
+        customers=sizes["customers"],
+        days=sizes["days"],
+        seed=seed,
+        trades_per_day=sizes["trades_per_day"],
+        start_date=start_date,
+    )
+    runs, timings["import_seconds"] = import_pending(out_dir, progress=progress)
+    return runs, timings
+
+
+def metrics_days(runs: list) -> float:
+    """The nightly pipeline's metrics step over every day loaded, each month once (the 360
+    page's contribution panel reads them): its seconds."""
+    from analytics.services import metrics_compute_days
+
+    started = time.perf_counter()
+    metrics_compute_days(days=[run.business_date for run in runs])
+    seconds = time.perf_counter() - started
+    say(f"metrics (analytics.services.metrics_compute_days, {len(runs)} days): {seconds:.1f}s")
+    return seconds
+
+
+def metrics_backfill() -> float | None:
+    """A kept database whose run stopped before the metrics: compute the days it lacks (their
+    seconds; None when none lacked them)."""
+    from analytics.services import metrics_compute_missing
+
+    started = time.perf_counter()
+    if days := metrics_compute_missing():
+        seconds = time.perf_counter() - started
+        say(f"metrics of the {len(days)} days that had none: {seconds:.1f}s")
+        return seconds
+    return None
+
+
+def dataset_counts(as_of, *, quick: bool, note: str = "") -> dict:
+    """What the loaded days hold (customers, position rows, those on `as_of`, trades, days,
+    the last day), said in a line (ending in `note`), with a warning when a full-size run
+    holds fewer position rows than it promises."""
+    from django.db.models import Count, Max
+
+    from customers.models import Customer, DailyPosition, Trade
+
+    loaded = loaded_runs()
+    counts = {
+        "customers": Customer.objects.count(),
+        "positions": DailyPosition.objects.count(),
+        "positions_as_of": DailyPosition.objects.filter(business_date=as_of).count(),
+        "trades": Trade.objects.count(),
+        "days": loaded.aggregate(n=Count("business_date", distinct=True))["n"],
+        "last_day": loaded.aggregate(day=Max("business_date"))["day"],
+        "as_of": as_of,
+    }
+    say(
+        f"dataset: {counts['customers']:,} customers, {counts['positions']:,} position rows"
+        f" ({counts['positions_as_of']:,} on {as_of}), {counts['trades']:,} trades"
+        f" over {counts['days']} days{note}"
+    )
+    if not quick and counts["positions"] < MIN_FULL_POSITIONS:
+        say(f"WARNING: fewer position rows than the {MIN_FULL_POSITIONS:,} the full size promises")
+    return counts
+
+
+def dataset_sizes(dataset: dict) -> dict:
+    """The dataset's counts for the JSON line's sizes."""
+    sizes = {name: dataset[name] for name in ("customers", "positions", "trades", "days")}
+    return {**sizes, "positions_as_of": dataset["positions_as_of"], "as_of": str(dataset["as_of"])}
 
 
 # -- logins and timed requests -----------------------------------------------------------------
@@ -316,6 +482,21 @@ def login(username: str, role, staff=None):
         team=staff.team if staff else None,
     )
     return linked.user
+
+
+def largest_book_broker():
+    """The active broker of a branch with the most customers (annotated with their number,
+    `n`), or None. A re-run finds its logins linked already: staff is looked for regardless."""
+    from django.db.models import Count
+
+    from crm.models import Role, Staff
+
+    return (
+        Staff.objects.filter(role=Role.BROKER, is_active=True, branch__isnull=False)
+        .annotate(n=Count("customers"))
+        .order_by("-n", "staff_code")
+        .first()
+    )
 
 
 def clients_for(users: dict) -> dict:
@@ -355,6 +536,44 @@ def captured(client, url: str) -> dict:
         "sql_ms": round(sum(ms for ms, _ in queries), 1),
         "slowest": sorted(queries, key=lambda q: -q[0])[:SLOWEST_SHOWN],
     }
+
+
+def measure(
+    clients: dict, plans: dict[str, tuple[str, list[str], list[str]]], *, width: int
+) -> dict[str, dict]:
+    """Every page kind of `plans` (kind: the client's key, the warm-up URLs, the timed URLs):
+    the warm-ups, one request of its first warm-up URL with its queries captured, then the
+    timed ones interleaved, so that a slow minute of the machine does not fall on one kind
+    only; a line per kind (its name `width` wide) with its slowest statements."""
+    gc.collect()
+    for key, warmup, _ in plans.values():
+        for url in warmup:
+            get(clients[key], url)
+    pages = {kind: captured(clients[key], warmup[0]) for kind, (key, warmup, _) in plans.items()}
+    timings: dict[str, list[float]] = {kind: [] for kind in plans}
+    longest = max(len(urls) for _, _, urls in plans.values())
+    started = time.perf_counter()
+    for index in range(longest):
+        for kind, (key, _, urls) in plans.items():
+            if index < len(urls):
+                timings[kind].append(get(clients[key], urls[index]))
+    say(f"measured {sum(map(len, timings.values())):,} requests in {since(started):.1f}s")
+    for kind, ms in timings.items():
+        page = pages[kind]
+        page.update(requests=len(ms), **stats(ms), ms=ms)
+        say(
+            f"{kind:<{width}} n={len(ms):>4}  p50 {page['p50_ms']:>7.1f}"
+            f"  p95 {page['p95_ms']:>7.1f}  max {page['max_ms']:>7.1f} ms"
+            f"  {page['queries']:>3} queries  ({page['sql_ms']:.1f} ms of SQL captured)"
+        )
+        for query_ms, sql in page["slowest"]:
+            say(f"      {query_ms:>7.1f} ms  {short(sql)}")
+    return pages
+
+
+def cycled(urls: list[str], count: int) -> list[str]:
+    """`count` URLs, round robin over `urls`."""
+    return [urls[index % len(urls)] for index in range(count)]
 
 
 def stats(ms: list[float]) -> dict:

@@ -24,13 +24,12 @@ from pathlib import Path
 
 from common import (
     OUT,
-    add_lifetime_options,
-    add_quick_option,
     database_prepare,
     db_settings,
     django_setup,
     generate,
     import_day,
+    options,
     partition_facts,
     report,
     say,
@@ -99,8 +98,7 @@ def main() -> int:
 
 
 def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_quick_option(parser, "20,000 trades, 4,000 customers")
+    parser = options(__doc__, "20,000 trades, 4,000 customers")
     parser.add_argument("--trades", type=int, help="trades of the measured day")
     parser.add_argument("--customers", type=int, help="customers in the master data")
     parser.add_argument(
@@ -109,7 +107,6 @@ def _parse_args() -> argparse.Namespace:
         help="leave the fact tables as the migrations make them; by default they are first"
         " partitioned (manage.py partition_facts), as the README advises for production",
     )
-    add_lifetime_options(parser)
     parser.add_argument("--measure-import", metavar="DAYDIR", help=argparse.SUPPRESS)
     parser.add_argument("--import-only", metavar="DAYDIR", help=argparse.SUPPRESS)
     return parser.parse_args()

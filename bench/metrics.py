@@ -19,28 +19,25 @@ from pathlib import Path
 
 from common import (
     OUT,
-    add_lifetime_options,
-    add_quick_option,
     busiest_branch_manager,
-    captured,
     clients_for,
     database_prepare,
-    db_settings,
     django_setup,
     generate,
-    get,
     import_day,
     login,
+    measure,
+    options,
     page_summaries,
     report,
+    reused_days,
+    rounded,
     say,
     say_targets,
     scratch,
-    short,
     since,
     sizes_for,
     static_prepare,
-    stats,
     vacuum_analyze,
 )
 
@@ -79,10 +76,7 @@ def main() -> int:
             for name, value in page.items()
             if name in ("p50_ms", "p95_ms", "max_ms", "queries")
         },
-        **{
-            name: None if dataset[name] is None else round(dataset[name], 1)
-            for name in ("generation_seconds", "import_seconds", "vacuum_seconds")
-        },
+        **rounded(dataset, ("generation_seconds", "import_seconds", "vacuum_seconds")),
     }
     met = {
         "metrics_seconds_max": figures["metrics_total_seconds"] <= TARGETS["metrics_seconds_max"],
@@ -114,13 +108,11 @@ def main() -> int:
 
 
 def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_quick_option(parser, "4,000 customers, 2 days of ~20,000 trades")
-    parser.add_argument(
-        "--requests", type=int, help="timed requests per dashboard (default 30, quick 10)"
-    )
-    add_lifetime_options(parser)
-    return parser.parse_args()
+    return options(
+        __doc__,
+        "4,000 customers, 2 days of ~20,000 trades",
+        requests="timed requests per dashboard (default 30, quick 10)",
+    ).parse_args()
 
 
 def _django_setup() -> None:
@@ -134,26 +126,10 @@ def _django_setup() -> None:
 
 def _dataset(out_dir: Path, sizes: dict) -> dict:
     """Generate and import the two days, or reuse a database a --keep run left with them."""
-    from customers.models import Customer, ImportRun, RunKind, RunStatus, Trade
+    from customers.models import Customer, Trade
 
-    loaded = sorted(
-        set(
-            ImportRun.objects.filter(
-                kind=RunKind.DAY, status__in=(RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
-            ).values_list("business_date", flat=True)
-        )
-    )
     timings = {"generation_seconds": None, "import_seconds": None}
-    if loaded:
-        customers = Customer.objects.count()
-        if (len(loaded), customers) != (DAYS, sizes["customers"]):
-            sys.exit(
-                f"Database {db_settings()['NAME']} holds {len(loaded)} days of {customers:,}"
-                f" customers, not the {DAYS} days of {sizes['customers']:,} this size needs."
-                " Run again with --reset (drops and re-creates it) or point DATABASE_URL"
-                " elsewhere."
-            )
-        say(f"reusing the loaded dataset: days {loaded[0]}, {loaded[1]}; {customers:,} customers")
+    if loaded := reused_days(days=DAYS, customers=sizes["customers"]):
         day1, day2 = loaded
     else:
         timings["generation_seconds"], folders = generate(
@@ -257,28 +233,9 @@ def _measure(users: dict, *, requests: int) -> dict[str, dict]:
     """Each dashboard: warm-up, one request with its queries captured, then the timed ones,
     interleaved between the two users."""
     clients = clients_for(users)
-    gc.collect()
-    for client in clients.values():
-        for _ in range(WARMUP):
-            get(client, URL)
-    dashboards = {key: captured(client, URL) for key, client in clients.items()}
-    timings = {key: [] for key in clients}
-    started = time.perf_counter()
-    for _ in range(requests):
-        for key, client in clients.items():
-            timings[key].append(get(client, URL))
-    say(f"measured {requests * len(clients)} requests in {since(started):.1f}s")
-    for key, ms in timings.items():
-        page = dashboards[key]
-        page.update(requests=len(ms), **stats(ms), ms=ms)
-        say(
-            f"dashboard/{key:<8} n={len(ms):>4}  p50 {page['p50_ms']:>7.1f}"
-            f"  p95 {page['p95_ms']:>7.1f}  max {page['max_ms']:>7.1f} ms"
-            f"  {page['queries']:>3} queries  ({page['sql_ms']:.1f} ms of SQL captured)"
-        )
-        for query_ms, sql in page["slowest"]:
-            say(f"      {query_ms:>7.1f} ms  {short(sql)}")
-    return dashboards
+    plans = {f"dashboard/{key}": (key, [URL] * WARMUP, [URL] * requests) for key in clients}
+    pages = measure(clients, plans, width=len("dashboard/") + 8)
+    return {key: pages[f"dashboard/{key}"] for key in clients}
 
 
 if __name__ == "__main__":

@@ -25,25 +25,28 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from common import (
+    DATASET_SECONDS,
     OUT,
-    add_lifetime_options,
-    add_quick_option,
     busiest_branch_manager,
     captured,
     clients_for,
     database_prepare,
-    db_settings,
+    days_prepare,
     django_setup,
-    generate,
     get,
+    largest_book_broker,
+    loaded_runs,
     login,
+    measure,
+    metrics_backfill,
+    options,
     page_summaries,
     partition_facts,
     report,
+    rounded,
     say,
     say_targets,
     scratch,
-    short,
     sizes_for,
     sqlite_django_setup,
     static_prepare,
@@ -123,10 +126,11 @@ def main() -> int:
 
 
 def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_quick_option(parser, "3,000 customers, 3 days of ~10,000 trades")
-    parser.add_argument("--requests", type=int, help="timed 360 requests (default 200, quick 30)")
-    add_lifetime_options(parser)
+    parser = options(
+        __doc__,
+        "3,000 customers, 3 days of ~10,000 trades",
+        requests="timed 360 requests (default 200, quick 30)",
+    )
     parser.add_argument(
         "--partitioned",
         action="store_true",
@@ -172,38 +176,18 @@ def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
     """Generate and import the days, or reuse a database a --keep run left with them."""
     from django.db.models import Count
 
-    from customers.models import Customer, ImportRun, RunKind, RunStatus, Trade
+    from customers.models import Customer, Trade
 
-    loaded = ImportRun.objects.filter(
-        kind=RunKind.DAY, status__in=(RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
-    )
-    timings = {"generation_seconds": None, "import_seconds": None, "metrics_seconds": None}
-    if loaded.exists():
-        days = loaded.aggregate(n=Count("business_date", distinct=True))["n"]
-        customers = Customer.objects.count()
-        if (days, customers) != (sizes["days"], sizes["customers"]):
-            sys.exit(
-                f"Database {db_settings()['NAME']} holds {days} days of {customers:,} customers,"
-                f" not the {sizes['days']} days of {sizes['customers']:,} this size needs. Run"
-                " again with --reset (drops and re-creates it) or point DATABASE_URL elsewhere."
-            )
-        say(f"reusing the loaded dataset: {days} days, {customers:,} customers")
-        timings["metrics_seconds"] = _metrics_backfill()
+    runs, timings = days_prepare(out_dir, sizes, seed=SEED, progress=_trades_progress)
+    if runs is None:
+        timings["metrics_seconds"] = metrics_backfill()
     else:
-        timings["generation_seconds"], _ = generate(
-            out_dir,
-            customers=sizes["customers"],
-            days=sizes["days"],
-            seed=SEED,
-            trades_per_day=sizes["trades_per_day"],
-        )
-        runs, timings["import_seconds"] = _import(out_dir)
         timings["metrics_seconds"] = _metrics(runs)
         _merge_finished_months()
     timings["vacuum_seconds"] = vacuum_analyze()
     trades = Trade.objects.count()
     customers = Customer.objects.count()
-    days = loaded.aggregate(n=Count("business_date", distinct=True))["n"]
+    days = loaded_runs().aggregate(n=Count("business_date", distinct=True))["n"]
     say(f"dataset: {customers:,} customers, {trades:,} trades over {days} days")
     if not quick and trades < MIN_FULL_TRADES:
         say(f"WARNING: fewer trades than the {MIN_FULL_TRADES:,} the full size promises")
@@ -214,28 +198,10 @@ def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
     return {"customers": customers, "trades": trades, "days": days, "holders": holders, **timings}
 
 
-def _import(out_dir: Path) -> tuple[list, float]:
-    from customers.models import RunStatus
-    from customers.services import counter_pending_import
-
-    def progress(message: str) -> None:
-        if message.startswith("trades.csv:"):
-            say(f"  {message}")
-
-    say(f"importing {out_dir} with counter_pending_import")
-    started = time.perf_counter()
-    runs = counter_pending_import(root=out_dir, progress=progress)
-    seconds = time.perf_counter() - started
-    for run in runs:
-        took = (run.finished_at - run.started_at).total_seconds()
-        say(
-            f"  {run.business_date}: {run.get_status_display()}, {run.rows_loaded:,} rows loaded,"
-            f" {run.rows_rejected:,} rejected in {took:.1f}s"
-        )
-        if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
-            sys.exit(f"import of {run.business_date} ended {run.status}: {run.error}")
-    say(f"import: {seconds:.1f}s for {len(runs)} days")
-    return runs, seconds
+def _trades_progress(message: str) -> None:
+    """The import's progress on trades.csv, the largest file."""
+    if message.startswith("trades.csv:"):
+        say(f"  {message}")
 
 
 def _metrics(runs: list) -> float:
@@ -249,18 +215,6 @@ def _metrics(runs: list) -> float:
     seconds = time.perf_counter() - started
     say(f"metrics (analytics.services.metrics_for_run per run): {seconds:.1f}s")
     return seconds
-
-
-def _metrics_backfill() -> float | None:
-    """A kept database whose run stopped before the metrics: compute the days it lacks."""
-    from analytics.services import metrics_compute_missing
-
-    started = time.perf_counter()
-    if days := metrics_compute_missing():
-        seconds = time.perf_counter() - started
-        say(f"metrics of the {len(days)} days that had none: {seconds:.1f}s")
-        return seconds
-    return None
 
 
 def _holders() -> int:
@@ -281,17 +235,9 @@ def _holders() -> int:
 def _users() -> dict:
     """Logins for a broker with a large book, the manager of the busiest branch and head
     office, linked to imported staff the way demo_users links its demo logins."""
-    from django.db.models import Count
+    from crm.models import Role
 
-    from crm.models import Role, Staff
-
-    # A re-run finds its logins linked already; look for staff regardless of the link.
-    broker = (
-        Staff.objects.filter(role=Role.BROKER, is_active=True, branch__isnull=False)
-        .annotate(n=Count("customers"))
-        .order_by("-n", "staff_code")
-        .first()
-    )
+    broker = largest_book_broker()
     busiest, head = busiest_branch_manager()
     if broker is None or head is None:
         sys.exit("The imported staff has no active broker or branch manager to log in as.")
@@ -361,32 +307,7 @@ def _measure(users: dict, *, requests: int, matches: dict[str, int]) -> dict[str
             url = f"/customers/?{query}"
             plans[f"list/{label}{suffix}"] = (key, [url] * WARMUP, [url] * per_list)
 
-    gc.collect()
-    for key, warmup, _ in plans.values():
-        for url in warmup:
-            get(clients[key], url)
-    pages = {kind: captured(clients[key], warmup[0]) for kind, (key, warmup, _) in plans.items()}
-    timings = {kind: [] for kind in plans}
-    # Interleaved, so that a slow minute of the machine does not fall on one page kind only.
-    longest = max(len(urls) for _, _, urls in plans.values())
-    started = time.perf_counter()
-    for i in range(longest):
-        for kind, (key, _, urls) in plans.items():
-            if i < len(urls):
-                timings[kind].append(get(clients[key], urls[i]))
-    seconds = time.perf_counter() - started
-    say(f"measured {sum(map(len, timings.values())):,} requests in {seconds:.1f}s")
-    for kind, ms in timings.items():
-        page = pages[kind]
-        page.update(requests=len(ms), **stats(ms), ms=ms)
-        say(
-            f"{kind:<28} n={len(ms):>4}  p50 {page['p50_ms']:>7.1f}  p95 {page['p95_ms']:>7.1f}"
-            f"  max {page['max_ms']:>7.1f} ms  {page['queries']:>3} queries"
-            f"  ({page['sql_ms']:.1f} ms of SQL in the captured request)"
-        )
-        for query_ms, sql in page["slowest"]:
-            say(f"      {query_ms:>7.1f} ms  {short(sql)}")
-    return pages
+    return measure(clients, plans, width=28)
 
 
 def _c360_samples(users: dict, requests: int) -> tuple[list[str], list[str]]:
@@ -427,8 +348,7 @@ def _figures(pages: dict[str, dict], dataset: dict) -> dict:
         for name, value in pooled.items():
             figures[f"{prefix}_{name}"] = value
         figures[f"{prefix}_queries"] = max(page["queries"] for page in kinds)
-    for name in ("generation_seconds", "import_seconds", "metrics_seconds", "vacuum_seconds"):
-        figures[name] = None if dataset[name] is None else round(dataset[name], 1)
+    figures.update(rounded(dataset, DATASET_SECONDS))
     return figures
 
 

@@ -24,23 +24,26 @@ from pathlib import Path
 
 from common import (
     OUT,
-    add_lifetime_options,
-    add_quick_option,
-    captured,
     clients_for,
     database_prepare,
-    db_settings,
+    dataset_counts,
+    dataset_sizes,
+    days_prepare,
     django_setup,
-    generate,
-    get,
+    largest_book_broker,
     login,
+    measure,
+    metrics_backfill,
+    metrics_days,
+    options,
+    page_figures,
     page_summaries,
     percentile,
     report,
+    rounded,
     say,
     say_targets,
     scratch,
-    short,
     since,
     sizes_for,
     static_prepare,
@@ -55,11 +58,9 @@ PLAN_FILE = OUT / "segments-plan{size}.txt"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_segments"
 # --quick has a database of its own, so that a smoke run never meets a kept full-size one.
 QUICK_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_segments_quick"
-# About 1.7 positions per customer and day, a little more as trading goes on: 16 days of
-# 200,000 customers hold more than 5,000,000 position rows.
+# 16 days of 200,000 customers hold more than common.MIN_FULL_POSITIONS position rows.
 FULL = {"customers": 200_000, "days": 16, "trades_per_day": 200_000, "runs": 20, "requests": 30}
 QUICK = {"customers": 4_000, "days": 3, "trades_per_day": 8_000, "runs": 20, "requests": 10}
-MIN_FULL_POSITIONS = 5_000_000
 # A Friday: the days cross from October into November, so that October is a complete month
 # of figures and November's tiers are evaluated from it (the generator's default days end on
 # 20 November 2026; 16 weekdays from here end on it too).
@@ -144,21 +145,16 @@ def main() -> int:
         members = _members_summary(segments)
     figures = _figures(dataset, preview, evaluations, nightly, pages, sql)
     met = _met(figures, evaluations)
-    say_targets({name: ok for name, ok in met.items() if ok is not None}, TARGETS)
-    for name, ok in met.items():
-        if ok is None:
-            say(f"target {name} = {TARGETS[name]}: not measured")
+    say_targets(met, TARGETS)
     report(
         {
             "figures": figures,
             "evaluations": evaluations,
             "nightly": {name: value for name, value in nightly.items() if name != "slowest"},
-            "pages": page_summaries(pages) if isinstance(pages, dict) else pages,
+            "pages": page_summaries(pages),
             "rule": {"words": sql["words"], "files": sql["files"], "plan": sql["summary"]},
             "sizes": {
-                **{name: dataset[name] for name in ("customers", "positions", "trades", "days")},
-                "positions_as_of": dataset["positions_as_of"],
-                "as_of": str(dataset["as_of"]),
+                **dataset_sizes(dataset),
                 "tier_month": str(dataset["tier_month"]),
                 "custom_fields": len(CUSTOM_FIELDS),
                 "customers_with_custom_values": dataset["customers_with_custom_values"],
@@ -177,13 +173,12 @@ def main() -> int:
 
 
 def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_quick_option(parser, "4,000 customers, 3 days of ~8,000 trades")
-    parser.add_argument("--runs", type=int, help="timed preview counts (default 20)")
-    parser.add_argument(
-        "--requests", type=int, help="timed requests per page kind (default 30, quick 10)"
+    parser = options(
+        __doc__,
+        "4,000 customers, 3 days of ~8,000 trades",
+        requests="timed requests per page kind (default 30, quick 10)",
     )
-    add_lifetime_options(parser)
+    parser.add_argument("--runs", type=int, help="timed preview counts (default 20)")
     return parser.parse_args()
 
 
@@ -206,112 +201,27 @@ def _dataset(out_dir: Path, sizes: dict, *, quick: bool) -> dict:
     """Generate and import the days with their metrics and tiers, or reuse a database a --keep
     run left with them; then the custom fields and their values (written again every run, so
     that each run starts from the same values), and one VACUUM (ANALYZE)."""
-    from django.db.models import Count, Max
-
-    from customers.models import Customer, DailyPosition, ImportRun, RunKind, RunStatus, Trade
     from marketing.models import TierRun
 
-    loaded = ImportRun.objects.filter(
-        kind=RunKind.DAY, status__in=(RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS)
-    )
-    timings = dict.fromkeys(
-        ("generation_seconds", "import_seconds", "metrics_seconds", "tiers_seconds")
-    )
-    if loaded.exists():
-        days = loaded.aggregate(n=Count("business_date", distinct=True))["n"]
-        customers = Customer.objects.count()
-        if (days, customers) != (sizes["days"], sizes["customers"]):
-            sys.exit(
-                f"Database {db_settings()['NAME']} holds {days} days of {customers:,} customers,"
-                f" not the {sizes['days']} days of {sizes['customers']:,} this size needs. Run"
-                " again with --reset (drops and re-creates it) or point DATABASE_URL elsewhere."
-            )
-        say(f"reusing the loaded dataset: {days} days, {customers:,} customers")
-        timings["metrics_seconds"] = _metrics_backfill()
-        if not TierRun.objects.exists():
-            timings["tiers_seconds"] = _tiers()
+    runs, timings = days_prepare(out_dir, sizes, seed=SEED, start_date=START)
+    if runs is None:
+        timings["metrics_seconds"] = metrics_backfill()
+        timings["tiers_seconds"] = None if TierRun.objects.exists() else _tiers()
     else:
-        timings["generation_seconds"], _ = generate(
-            out_dir,
-            customers=sizes["customers"],
-            days=sizes["days"],
-            seed=SEED,
-            trades_per_day=sizes["trades_per_day"],
-            start_date=START,
-        )
-        runs, timings["import_seconds"] = _import(out_dir)
-        timings["metrics_seconds"] = _metrics(runs)
+        timings["metrics_seconds"] = metrics_days(runs)
         timings["tiers_seconds"] = _tiers()
     timings["custom_values_seconds"], with_values = _custom_fields()
     timings["vacuum_seconds"] = vacuum_analyze()
     from marketing.segments.context import rule_context
 
     context = rule_context()
-    positions = DailyPosition.objects.count()
-    dataset = {
-        "customers": Customer.objects.count(),
-        "positions": positions,
-        "positions_as_of": DailyPosition.objects.filter(business_date=context.as_of).count(),
-        "trades": Trade.objects.count(),
-        "days": loaded.aggregate(n=Count("business_date", distinct=True))["n"],
-        "last_day": loaded.aggregate(day=Max("business_date"))["day"],
-        "as_of": context.as_of,
-        "tier_month": context.tier_month,
-        "customers_with_custom_values": with_values,
-        **timings,
-    }
-    say(
-        f"dataset: {dataset['customers']:,} customers, {positions:,} position rows"
-        f" ({dataset['positions_as_of']:,} on {context.as_of}), {dataset['trades']:,} trades"
-        f" over {dataset['days']} days; tiers of {context.tier_month}"
+    dataset = dataset_counts(context.as_of, quick=quick, note=f"; tiers of {context.tier_month}")
+    dataset.update(
+        tier_month=context.tier_month, customers_with_custom_values=with_values, **timings
     )
-    if not quick and positions < MIN_FULL_POSITIONS:
-        say(f"WARNING: fewer position rows than the {MIN_FULL_POSITIONS:,} the full size promises")
     if context.tier_month is None:
         sys.exit("No tier month was evaluated: the tiers step found no complete month.")
     return dataset
-
-
-def _import(out_dir: Path) -> tuple[list, float]:
-    from customers.models import RunStatus
-    from customers.services import counter_pending_import
-
-    say(f"importing {out_dir} with counter_pending_import")
-    started = time.perf_counter()
-    runs = counter_pending_import(root=out_dir)
-    seconds = time.perf_counter() - started
-    for run in runs:
-        took = (run.finished_at - run.started_at).total_seconds()
-        say(
-            f"  {run.business_date}: {run.get_status_display()}, {run.rows_loaded:,} rows loaded,"
-            f" {run.rows_rejected:,} rejected in {took:.1f}s"
-        )
-        if run.status not in (RunStatus.LOADED, RunStatus.LOADED_WITH_REJECTS):
-            sys.exit(f"import of {run.business_date} ended {run.status}: {run.error}")
-    say(f"import: {seconds:.1f}s for {len(runs)} days")
-    return runs, seconds
-
-
-def _metrics(runs: list) -> float:
-    """The nightly pipeline's metrics step over every day loaded, each month once."""
-    from analytics.services import metrics_compute_days
-
-    started = time.perf_counter()
-    metrics_compute_days(days=[run.business_date for run in runs])
-    seconds = time.perf_counter() - started
-    say(f"metrics (analytics.services.metrics_compute_days, {len(runs)} days): {seconds:.1f}s")
-    return seconds
-
-
-def _metrics_backfill() -> float | None:
-    from analytics.services import metrics_compute_missing
-
-    started = time.perf_counter()
-    if days := metrics_compute_missing():
-        seconds = time.perf_counter() - started
-        say(f"metrics of the {len(days)} days that had none: {seconds:.1f}s")
-        return seconds
-    return None
 
 
 def _tiers() -> float:
@@ -391,16 +301,9 @@ def _draw_sql(draw, *, multi: bool) -> str:
 def _users() -> dict:
     """Head office, and the active broker with the largest book, linked to imported staff the
     way demo_users links its demo logins."""
-    from django.db.models import Count
+    from crm.models import Role
 
-    from crm.models import Role, Staff
-
-    broker = (
-        Staff.objects.filter(role=Role.BROKER, is_active=True, branch__isnull=False)
-        .annotate(n=Count("customers"))
-        .order_by("-n", "staff_code")
-        .first()
-    )
+    broker = largest_book_broker()
     if broker is None:
         sys.exit("The imported staff has no active broker to log in as.")
     users = {
@@ -821,28 +724,10 @@ def _pages(users: dict, segment, *, requests: int) -> dict | str:
             message = f"not measured: page missing ({kind} {url}: {missing})"
             say(message)
             return message
-    gc.collect()
-    for key, url in plans.values():
-        for _ in range(PAGE_WARMUP):
-            get(clients[key], url)
-    pages = {kind: captured(clients[key], url) for kind, (key, url) in plans.items()}
-    timings = {kind: [] for kind in plans}
-    started = time.perf_counter()
-    for _ in range(requests):
-        for kind, (key, url) in plans.items():
-            timings[kind].append(get(clients[key], url))
-    say(f"measured {requests * len(plans):,} requests in {since(started):.1f}s")
-    for kind, ms in timings.items():
-        page = pages[kind]
-        page.update(requests=len(ms), **stats(ms), ms=ms)
-        say(
-            f"{kind:<22} n={len(ms):>4}  p50 {page['p50_ms']:>7.1f}  p95 {page['p95_ms']:>7.1f}"
-            f"  max {page['max_ms']:>7.1f} ms  {page['queries']:>3} queries"
-            f"  ({page['sql_ms']:.1f} ms of SQL captured)"
-        )
-        for query_ms, sql in page["slowest"]:
-            say(f"      {query_ms:>7.1f} ms  {short(sql)}")
-    return pages
+    timed = {
+        kind: (key, [url] * PAGE_WARMUP, [url] * requests) for kind, (key, url) in plans.items()
+    }
+    return measure(clients, timed, width=22)
 
 
 def _page_urls(segment) -> dict[str, str] | str:
@@ -903,22 +788,12 @@ def _figures(dataset, preview, evaluations, nightly, pages, sql) -> dict:
         "nightly_failed": nightly["failed"] + bool(nightly["tiers_error"]),
     }
     if isinstance(pages, dict):
-        for kind, page in pages.items():
-            name = kind.replace("/", "_")
-            figures[f"{name}_p95_ms"] = page["p95_ms"]
-            figures[f"{name}_queries"] = page["queries"]
+        figures.update(page_figures(pages))
         figures["pages_p95_ms"] = max(page["p95_ms"] for page in pages.values())
     else:
         figures["pages_p95_ms"] = None
-    for name in (
-        "generation_seconds",
-        "import_seconds",
-        "metrics_seconds",
-        "tiers_seconds",
-        "custom_values_seconds",
-        "vacuum_seconds",
-    ):
-        figures[name] = None if dataset[name] is None else round(dataset[name], 1)
+    timed_steps = ("generation_seconds", "import_seconds", "metrics_seconds", "tiers_seconds")
+    figures.update(rounded(dataset, (*timed_steps, "custom_values_seconds", "vacuum_seconds")))
     return figures
 
 

@@ -33,6 +33,9 @@ SENTENCES = {
         "%(actor)s exported the broker performance from %(start)s to %(end)s (%(rows)s rows)"
     ),
     "segment.export": _("%(actor)s exported %(rows)s members of segment %(segment)s as CSV"),
+    "product.targets_export": _(
+        "%(actor)s exported %(rows)s target customers of product %(product)s as CSV"
+    ),
     "segment.save": _("%(actor)s saved the rule of segment %(name)s (#%(object)s)"),
     "segment.upload": _(
         "%(actor)s uploaded %(file)s into segment #%(object)s: %(matched)s of %(numbers)s "
@@ -66,6 +69,30 @@ SENTENCES = {
     ),
     "task.done": _("%(actor)s completed task #%(object)s of customer %(customer)s"),
     "task.cancelled": _("%(actor)s cancelled task #%(object)s of customer %(customer)s"),
+    "products.export": _("%(actor)s exported %(rows)s products as CSV"),
+    "products.import": _(
+        "%(actor)s imported the product list %(file)s: %(created)s created, %(updated)s updated"
+    ),
+    "suitability_rule.permit": _(
+        "%(actor)s permitted %(product_risk)s products to investors of category %(category)s"
+    ),
+    "suitability_rule.refuse": _(
+        "%(actor)s refused %(product_risk)s products to investors of category %(category)s"
+    ),
+    "product_sale.record": _(
+        "%(actor)s recorded a sale of product %(product)s (%(amount)s) to customer %(customer)s"
+    ),
+    "class_application.submit": _(
+        "%(actor)s submitted investor-class application #%(object)s (%(direction)s) for "
+        "customer %(customer)s"
+    ),
+    "class_application.move": _(
+        "%(actor)s moved investor-class application #%(object)s of customer %(customer)s to %(to)s"
+    ),
+    "customer.investor_class": _(
+        "%(actor)s changed the investor class of customer %(customer)s on application "
+        "#%(application)s"
+    ),
 }
 FALLBACK = _("%(actor)s: %(action)s on %(object_type)s %(object)s")
 
@@ -80,6 +107,7 @@ LABELS = {
     "customers.export": pgettext_lazy("audit action", "Exported customers"),
     "dashboard.brokers_export": pgettext_lazy("audit action", "Exported broker performance"),
     "segment.export": pgettext_lazy("audit action", "Exported a segment"),
+    "product.targets_export": pgettext_lazy("audit action", "Exported a target list"),
     "segment.save": pgettext_lazy("audit action", "Saved a segment"),
     "segment.upload": pgettext_lazy("audit action", "Uploaded a segment list"),
     "import.start": pgettext_lazy("audit action", "Started an import"),
@@ -95,6 +123,14 @@ LABELS = {
     "service_request.assign": pgettext_lazy("audit action", "Reassigned a service request"),
     "task.done": pgettext_lazy("audit action", "Completed a task"),
     "task.cancelled": pgettext_lazy("audit action", "Cancelled a task"),
+    "products.export": pgettext_lazy("audit action", "Exported products"),
+    "products.import": pgettext_lazy("audit action", "Imported a product list"),
+    "suitability_rule.permit": pgettext_lazy("audit action", "Permitted a suitability rule"),
+    "suitability_rule.refuse": pgettext_lazy("audit action", "Refused a suitability rule"),
+    "product_sale.record": pgettext_lazy("audit action", "Recorded a product sale"),
+    "class_application.submit": pgettext_lazy("audit action", "Submitted a class application"),
+    "class_application.move": pgettext_lazy("audit action", "Reviewed a class application"),
+    "customer.investor_class": pgettext_lazy("audit action", "Changed an investor class"),
 }
 
 # What a customer is known by; every model an entry can name reaches its customer through

@@ -1,6 +1,7 @@
 """Template context shared by every page: the navigation the signed-in user's role may use."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Role
 from .roles import Access, has_access
@@ -14,6 +15,9 @@ NAVIGATION = (
     ("customers:tasks", _("My tasks"), None),  # a team lead's: TEAM_TASKS
     ("customers:service-requests", _("Service requests"), None),
     ("marketing:segment-list", _("Segments"), None),  # members shown are the user's scope
+    # The product library (产品库); the sales figures its pages show are the user's scope. Its
+    # compliance and investor-class pages are linked from it.
+    ("products:list", pgettext_lazy("navigation", "Products"), None),
     ("analytics:dashboard", _("Dashboards"), Access.DASHBOARDS),
     ("customers:imports", _("Imports"), Access.IMPORTS),
     ("admin:index", _("Administration"), Access.ADMINISTRATION),

@@ -19,6 +19,7 @@ IMPORT_PENDING = "customers.import_pending"
 IMPORT_DAY = "customers.import_day"
 METRICS = "analytics.metrics_compute_stale"
 TIERS_AND_SEGMENTS = "marketing.tiers_and_segments_evaluate"
+SUITABILITY = "products.suitability_compliance"
 PARTITIONS = "customers.fact_partitions_merge"
 PIPELINE = "crm.pipeline"
 
@@ -39,7 +40,8 @@ def pipeline_run(
     """Import every pending day folder under IMPORT_ROOT, or the one named `day` (YYYYMMDD),
     with `profile` (a name; None: the default), then compute the metrics of every stale
     day: those just loaded, and any a correction or a late day left stale; then evaluate
-    the tiers and segments those metrics feed."""
+    the tiers and segments those metrics feed; then the suitability step (over-risk
+    holdings and due risk assessments become tasks, once each)."""
     if day is not None and Path(day).name != day:
         raise ValueError(f"{day!r}: the name of a day folder under IMPORT_ROOT, not a path")
     started = {"profile": profile, "started_by_id": started_by_id}
@@ -54,9 +56,16 @@ def pipeline_run(
         days = _step(METRICS)
         cache.set(PIPELINE_BUSY_KEY, timezone.now(), PIPELINE_STEP_SECONDS)
         classified = _step(TIERS_AND_SEGMENTS)
+        cache.set(PIPELINE_BUSY_KEY, timezone.now(), PIPELINE_STEP_SECONDS)
+        suitability = _step(SUITABILITY)
     finally:
         cache.delete(PIPELINE_BUSY_KEY)
-    return {"runs": run_ids, "metrics_days": days, "tiers_and_segments": classified}
+    return {
+        "runs": run_ids,
+        "metrics_days": days,
+        "tiers_and_segments": classified,
+        "suitability": suitability,
+    }
 
 
 def nightly_pipeline_run() -> dict:

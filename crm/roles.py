@@ -37,6 +37,7 @@ class Access(enum.Enum):
     IMPORTS = "imports"  # import monitoring: history, runs, rejects, corrections
     ADMINISTRATION = "administration"  # Django admin's index in the navigation
     SEGMENT_EDITING = "segment_editing"  # defining segments' rules, uploading static lists
+    COMPLIANCE = "compliance"  # the suitability step's flagged customers (适当性合规)
 
 
 ROLES_WITH_ACCESS: dict[Access, tuple[Role, ...]] = {
@@ -44,6 +45,8 @@ ROLES_WITH_ACCESS: dict[Access, tuple[Role, ...]] = {
     Access.IMPORTS: COMPANY_WIDE_ROLES,
     Access.ADMINISTRATION: (Role.ADMIN,),
     Access.SEGMENT_EDITING: COMPANY_WIDE_ROLES,
+    # Head office watches the company's suitability, a branch manager their branch's.
+    Access.COMPLIANCE: (Role.BRANCH_MANAGER, *COMPANY_WIDE_ROLES),
 }
 
 

@@ -284,6 +284,11 @@ if SEGMENT_EVALUATION_TIMEOUT_MS < 1:
     raise ImproperlyConfigured("SEGMENT_EVALUATION_TIMEOUT_MS must be at least 1.")
 # How long a risk questionnaire stays valid before the customer must be reassessed.
 RISK_ASSESSMENT_VALID_DAYS = env.int("RISK_ASSESSMENT_VALID_DAYS", default=730)
+# What an ordinary investor must show to be converted to a professional one (class C): the
+# regulation's financial assets or average annual income over three years, and experience.
+PROFESSIONAL_MIN_FINANCIAL_ASSETS = env.str("PROFESSIONAL_MIN_FINANCIAL_ASSETS", default="3000000")
+PROFESSIONAL_MIN_ANNUAL_INCOME = env.str("PROFESSIONAL_MIN_ANNUAL_INCOME", default="300000")
+PROFESSIONAL_MIN_EXPERIENCE_YEARS = env.int("PROFESSIONAL_MIN_EXPERIENCE_YEARS", default=1)
 
 # Metrics (README, "Metrics"): the annual spread the brokerage earns on customers' cash,
 # and the annual rate it charges on financing debt; both over a 360-day year.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("dashboards/", include("analytics.urls")),
     path("marketing/", include("marketing.urls")),
+    path("products/", include("products.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

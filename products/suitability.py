@@ -14,16 +14,25 @@ three ways: risk level by the rules (SuitabilityRule, the regulation's defaults 
 data), horizon (the product's no longer than the customer's) and variety (the product's
 among the customer's stated ones), on a valid assessment. Professional investors are matched
 on risk by their class's rules only.
+
+The proactive roads (target lists, campaigns, the 360 page's suggestions) never offer what
+does not suit: they all ask `offerable_customers` or `offerable_products`, the same check
+compiled to one set-based query each (tests/products/test_suitability_agreement.py proves
+they agree with `check`), which also leave out a product that is not on sale.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from products.models import (
@@ -31,6 +40,8 @@ from products.models import (
     CheckResult,
     InvestorCategory,
     Product,
+    ProductRisk,
+    ProductStatus,
     ProfessionalClass,
     SuitabilityRule,
     varieties_of,
@@ -42,16 +53,19 @@ class Reason(models.TextChoices):
     PROFESSIONAL_ONLY = "professional_only", _("Only professional investors may buy it")
     ASSESSMENT_MISSING = "assessment_missing", _("No risk assessment on record: reassess first")
     ASSESSMENT_EXPIRED = "assessment_expired", _("The risk assessment has expired: reassess first")
-    RISK_LEVEL = "risk_level", _("The product's risk level exceeds the customer's")
-    HORIZON = "horizon", _("The product's horizon is longer than the customer's")
+    RISK_LEVEL = "risk_level", _("The product's risk level is above the customer's risk tolerance")
+    HORIZON = "horizon", _("The product's horizon is longer than the customer's investment horizon")
     VARIETY = "variety", _("The customer has not chosen this investment variety")
     MINIMUM_INVESTMENT = "minimum_investment", _("The amount is below the minimum investment")
 
 
+# The horizon order by plain code (what a customer's or product's field holds).
+HORIZON_RANK: dict[str, int] = {str(h.value): n for h, n in HORIZON_ORDER.items()}
+
 # Reasons no confirmation can overcome.
 PROHIBITING = frozenset({Reason.LOWEST_CATEGORY, Reason.PROFESSIONAL_ONLY})
 
-PROFESSIONAL_CATEGORY = {
+PROFESSIONAL_CATEGORY: dict[str, str] = {
     ProfessionalClass.A: InvestorCategory.PROFESSIONAL_A,
     ProfessionalClass.B: InvestorCategory.PROFESSIONAL_B,
     ProfessionalClass.C: InvestorCategory.PROFESSIONAL_C,
@@ -153,8 +167,8 @@ def check(
     if category and product.risk_level not in permitted.get(category, frozenset()):
         reasons.append(Reason.RISK_LEVEL)
     if not profile.professional:
-        horizon = HORIZON_ORDER.get(profile.invest_horizon)
-        if horizon is None or HORIZON_ORDER[product.horizon] > horizon:
+        horizon = HORIZON_RANK.get(profile.invest_horizon)
+        if horizon is None or HORIZON_RANK[product.horizon] > horizon:
             reasons.append(Reason.HORIZON)
         if product.variety not in varieties_of(profile.invest_varieties):
             reasons.append(Reason.VARIETY)
@@ -167,3 +181,147 @@ def check(
     else:
         result = CheckResult.SUITABLE
     return Verdict(result=result, reasons=tuple(reasons), category=category)
+
+
+def verdict_for(
+    customer, product: Product, *, today: datetime.date | None = None, amount=None
+) -> Verdict:
+    """The check of one customer and one product with the rules as they stand (one query),
+    on `today` (the local date when not given)."""
+    return check(
+        Profile.of(customer),
+        product,
+        permitted=permitted_levels(),
+        today=today or timezone.localdate(),
+        amount=amount,
+    )
+
+
+# The set-based side: the same check as Q expressions, without an amount (nothing proactive
+# knows one). Each clause below mirrors a reason of `check`; keep them together.
+
+PROFESSIONAL_Q = Q(investor_class="professional", treated_as_ordinary=False)
+ORDINARY_Q = ~PROFESSIONAL_Q
+# What str.strip() removes around a stated variety, as one regex character class that
+# PostgreSQL's and Python's (SQLite's REGEXP) engines read alike: literal characters only.
+_SPACE = "[" + "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) + "]*"
+
+
+def on_sale_q(today: datetime.date) -> Q:
+    """Products that are on sale on `today` (Product.on_sale, over a queryset)."""
+    return (
+        Q(status=ProductStatus.ON_SALE)
+        & (Q(sale_starts_on__isnull=True) | Q(sale_starts_on__lte=today))
+        & (Q(sale_ends_on__isnull=True) | Q(sale_ends_on__gte=today))
+    )
+
+
+def variety_stated_pattern(variety: str) -> str:
+    """A regex matching a `;`-separated list of varieties that names `variety` as one whole
+    item (so 'fund' is not found inside 'private_fund')."""
+    return rf"(^|;){_SPACE}{re.escape(variety)}{_SPACE}(;|$)"
+
+
+def category_in_q(categories) -> Q:
+    """Customers whose rules' category (category_of) is one of `categories`."""
+    categories = set(categories)
+    q = Q(pk__in=[])
+    professional_classes = {
+        cls for cls, category in PROFESSIONAL_CATEGORY.items() if category in categories
+    }
+    if professional_classes:
+        # An unrecorded (or unknown) class counts as C, as category_of takes it.
+        if ProfessionalClass.C in professional_classes:
+            known = set(PROFESSIONAL_CATEGORY) - professional_classes
+            q |= PROFESSIONAL_Q & ~Q(professional_class__in=sorted(known))
+        else:
+            q |= PROFESSIONAL_Q & Q(professional_class__in=sorted(professional_classes))
+    if InvestorCategory.LOWEST in categories:
+        q |= ORDINARY_Q & Q(lowest_category=True)
+    ordinary = sorted(categories & set(InvestorCategory.values))
+    if ordinary:
+        q |= ORDINARY_Q & Q(lowest_category=False, risk_level__in=ordinary)
+    return q
+
+
+def customer_suits_q(
+    product: Product, *, today: datetime.date, permitted: dict[str, frozenset[str]]
+) -> Q:
+    """Customers for whom `check` of `product` without an amount is suitable (whether the
+    product is on sale is not asked here)."""
+    allowed = {c for c, levels in permitted.items() if product.risk_level in levels}
+    if product.risk_level != ProductRisk.R1:
+        allowed.discard(InvestorCategory.LOWEST)  # Reason.LOWEST_CATEGORY
+    q = category_in_q(allowed)  # Reason.RISK_LEVEL; no category: ASSESSMENT_MISSING
+    if product.professional_only:
+        q &= PROFESSIONAL_Q  # Reason.PROFESSIONAL_ONLY
+    longest = HORIZON_RANK.get(product.horizon)
+    three_way = (
+        # ASSESSMENT_MISSING and ASSESSMENT_EXPIRED
+        Q(risk_assessed_on__gte=today - datetime.timedelta(days=assessment_valid_days()))
+        # HORIZON: the customer's horizon at least as long as the product's
+        & Q(invest_horizon__in=[h for h, order in HORIZON_RANK.items() if order >= longest])
+        # VARIETY
+        & Q(invest_varieties__regex=variety_stated_pattern(product.variety))
+        if longest is not None and product.variety
+        else Q(pk__in=[])
+    )
+    return q & (PROFESSIONAL_Q | three_way)
+
+
+def product_suits_q(customer, *, today: datetime.date, permitted: dict[str, frozenset[str]]) -> Q:
+    """Products whose `check` for `customer` without an amount is suitable (whether they
+    are on sale is not asked here)."""
+    profile = Profile.of(customer)
+    category = category_of(profile)
+    nothing = Q(pk__in=[])
+    if not category:
+        return nothing  # Reason.ASSESSMENT_MISSING
+    q = Q(risk_level__in=sorted(permitted.get(category, frozenset())))  # RISK_LEVEL
+    if category == InvestorCategory.LOWEST:
+        q &= Q(risk_level=ProductRisk.R1)  # Reason.LOWEST_CATEGORY
+    if profile.professional:
+        return q
+    expires_on = assessment_expires_on(profile.risk_assessed_on)
+    horizon = HORIZON_RANK.get(profile.invest_horizon)
+    if expires_on is None or expires_on < today or horizon is None:
+        return nothing  # ASSESSMENT_MISSING, ASSESSMENT_EXPIRED, HORIZON
+    return (
+        q
+        & Q(professional_only=False)  # Reason.PROFESSIONAL_ONLY
+        & Q(horizon__in=[h for h, order in HORIZON_RANK.items() if order <= horizon])
+        & Q(variety__in=varieties_of(profile.invest_varieties))  # Reason.VARIETY
+    )
+
+
+def offerable_customers(
+    product: Product,
+    customers: QuerySet,
+    *,
+    today: datetime.date,
+    permitted: dict[str, frozenset[str]] | None = None,
+) -> QuerySet:
+    """The customers of `customers` to whom `product` may be offered proactively on `today`:
+    it is on sale and `check` without an amount finds it suitable; one query. Every
+    proactive road (target lists, campaigns, suggestions) asks this, never its own filter."""
+    if not product.on_sale(today):
+        return customers.none()
+    if permitted is None:
+        permitted = permitted_levels()
+    return customers.filter(customer_suits_q(product, today=today, permitted=permitted))
+
+
+def offerable_products(
+    customer,
+    products: QuerySet,
+    *,
+    today: datetime.date,
+    permitted: dict[str, frozenset[str]] | None = None,
+) -> QuerySet:
+    """The products of `products` that may be offered to `customer` proactively on `today`:
+    on sale and suitable by `check` without an amount; one query."""
+    if permitted is None:
+        permitted = permitted_levels()
+    return products.filter(
+        on_sale_q(today) & product_suits_q(customer, today=today, permitted=permitted)
+    )

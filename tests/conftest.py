@@ -24,6 +24,7 @@ SHIPPED_ROWS = (
     "customers.migrations.0005_example_gbk_profile",
     "customers.migrations.0009_service_request_types",
     "marketing.migrations.0002_default_tiers",
+    "products.migrations.0004_default_rules_and_append_only",
 )
 
 

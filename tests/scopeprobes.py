@@ -47,7 +47,16 @@ from customers.services.figures import customer_figures_refresh
 from marketing.models import CustomerTier, Segment, SegmentKind, SegmentMember
 from marketing.services.segments import membership_write, segment_evaluate
 from marketing.services.tiers import tier_evaluate_month
-from products.models import Security
+from products.models import (
+    CheckPurpose,
+    CheckResult,
+    Product,
+    ProductSale,
+    SaleChannel,
+    Security,
+    SuitabilityCheck,
+)
+from products.services.checks import suitability_check_record
 from tests.customers.factories import CustomerFactory
 
 # Everything under it is the Django admin's: staff only, and the administrators' whole reach.
@@ -534,6 +543,227 @@ def _segment_export_count(response, text: str, cast) -> tuple[int, list[int]]:
     return len(text.splitlines()) - 1, _probe_segment_members(response)
 
 
+PROBE_PRODUCT = "PROBE01"
+
+
+def _product_sold(target: Customer) -> Product:
+    """The probe product (no customer in its name), sold once to the target."""
+    product, _ = Product.objects.get_or_create(
+        code=PROBE_PRODUCT,
+        defaults={
+            "name": "探针理财",
+            "kind": "wealth",
+            "risk_level": "R2",
+            "horizon": "short",
+            "variety": "fixed_income",
+            "status": "on_sale",
+        },
+    )
+    check = SuitabilityCheck.objects.create(
+        customer=target,
+        product=product,
+        purpose=CheckPurpose.CUSTOMER_REQUEST,
+        result=CheckResult.SUITABLE,
+        product_risk=product.risk_level,
+    )
+    ProductSale.objects.create(
+        customer=target,
+        product=product,
+        amount=Decimal("50000"),
+        sold_on=DAY,
+        channel=SaleChannel.BRANCH,
+        suitability_check=check,
+    )
+    return product
+
+
+def _product_page(path: str) -> Callable[..., Hit]:
+    """A page of the product library once the probe product is sold to the target."""
+
+    def make(*, target, cast, requester) -> Hit:
+        product = _product_sold(target)
+        return Hit(path.format(code=product.code))
+
+    return make
+
+
+def _product_sales_count(response, text: str, cast) -> tuple[int, list[int]]:
+    """The sales the product's page counts, and the customers it was sold to company-wide
+    (one sale each)."""
+    sold_to = ProductSale.objects.filter(product__code=PROBE_PRODUCT)
+    return response.context["sales"].count, list(sold_to.values_list("customer_id", flat=True))
+
+
+def _no_customer(target: Customer) -> tuple[str, ...]:
+    return ()
+
+
+def _suitability_product(code: str, risk: str) -> Product:
+    """A product on sale for the 360 page's check, confirm and sell probes."""
+    product, _ = Product.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": f"探针产品{risk}",
+            "kind": "public_fund",
+            "risk_level": risk,
+            "horizon": "short",
+            "variety": "fund",
+            "status": "on_sale",
+        },
+    )
+    return product
+
+
+def _suitability_check(*, target, cast, requester) -> Hit:
+    _suitability_product("PROBE-R1", "R1")
+    return Hit(
+        f"/products/customers/{target.cust_no}/check/",
+        {"product": "PROBE-R1", "purpose": CheckPurpose.ENQUIRY},
+    )
+
+
+def _suitability_confirm(*, target, cast, requester) -> Hit:
+    """A mismatch (an R5 product, an unassessed customer) at the customer's own request."""
+    check, _verdict = suitability_check_record(
+        customer=target,
+        product=_suitability_product("PROBE-R5", "R5"),
+        actor=None,
+        purpose=CheckPurpose.CUSTOMER_REQUEST,
+    )
+    url = f"/products/customers/{target.cust_no}/checks/{check.pk}/confirm/"
+    return Hit(url, {"confirmed": "on", "recording_ref": "probe"})
+
+
+def _suitability_sale(*, target, cast, requester) -> Hit:
+    """A check that found the product suitable: the permitted post records the sale (audited)."""
+    product = _suitability_product("PROBE-R1", "R1")
+    check = SuitabilityCheck.objects.create(
+        customer=target,
+        product=product,
+        purpose=CheckPurpose.ENQUIRY,
+        result=CheckResult.SUITABLE,
+        product_risk=product.risk_level,
+    )
+    url = f"/products/customers/{target.cust_no}/checks/{check.pk}/sale/"
+    sale = {"amount": "1000", "sold_on": str(timezone.localdate()), "channel": SaleChannel.BRANCH}
+    return Hit(url, sale)
+
+
+TARGET_PRODUCT = "PROBE-T1"
+
+
+def _target_product(target: Customer) -> Product:
+    """An R1 fund on sale (no customer in its name) the target suits: assessed, with
+    marketing consent and every variety; its figures (target_make) cover the minimum."""
+    target.risk_assessed_on = timezone.localdate() - datetime.timedelta(days=30)
+    target.invest_horizon = "long"
+    target.invest_varieties = "equity;fixed_income;fund;derivative;complex"
+    target.marketing_consent = True
+    target.save()
+    product, _ = Product.objects.get_or_create(
+        code=TARGET_PRODUCT,
+        defaults={
+            "name": "探针目标基金",
+            "kind": "public_fund",
+            "risk_level": "R1",
+            "horizon": "short",
+            "variety": "fund",
+            "status": "on_sale",
+            "minimum_investment": Decimal("10000"),
+        },
+    )
+    return product
+
+
+def _targets(path: str) -> Callable[..., Hit]:
+    """A product's target list (or its export) once the target is one of its targets."""
+
+    def make(*, target, cast, requester) -> Hit:
+        return Hit(path.format(code=_target_product(target).code))
+
+    return make
+
+
+def _targets_company_wide(cast) -> list[int]:
+    from products.selectors.targets import product_target_customers
+
+    product = Product.objects.get(code=TARGET_PRODUCT)
+    targets = product_target_customers(product, cast.head_office.user, today=timezone.localdate())
+    return list(targets.values_list("pk", flat=True))
+
+
+def _targets_count(response, text: str, cast) -> tuple[int, list[int]]:
+    return response.context["paginator"].count, _targets_company_wide(cast)
+
+
+def _targets_export_count(response, text: str, cast) -> tuple[int, list[int]]:
+    return len(text.splitlines()) - 1, _targets_company_wide(cast)
+
+
+def _compliance(path: str) -> Callable[..., Hit]:
+    """The compliance page once the nightly step flagged the target (no risk assessment)."""
+
+    def make(*, target, cast, requester) -> Hit:
+        from products.services.compliance import compliance_run
+
+        Customer.objects.filter(pk=target.pk).update(risk_assessed_on=None)
+        compliance_run(today=timezone.localdate())
+        return Hit(path)
+
+    return make
+
+
+def _compliance_admits(user) -> bool:
+    from products.selectors.compliance import may_open_compliance
+
+    return may_open_compliance(user)
+
+
+def _compliance_count(response, text: str, cast) -> tuple[int, list[int]]:
+    """The flags the page counts over its branches, and the flagged customers company-wide
+    (one flag each: the cast has no holdings)."""
+    from products.models import ComplianceFlag
+
+    totals = response.context["totals"]
+    flagged = ComplianceFlag.objects.values_list("customer_id", flat=True)
+    return totals["over_risk"] + totals["assessment"], list(flagged)
+
+
+def _class_application(target: Customer, cast):
+    """An investor-class application of the target, submitted (head office reviews it)."""
+    from products.models import ApplicationDirection, ProfessionalApplication
+
+    return ProfessionalApplication.objects.create(
+        customer=target,
+        direction=ApplicationDirection.TO_PROFESSIONAL,
+        financial_assets=Decimal("3500000"),
+        experience_years=2,
+        evidence="probe",
+        submitted_by=cast.head_office.user,
+    )
+
+
+def _class_apply(*, target, cast, requester) -> Hit:
+    """The 360 page's application to convert the (ordinary) target to professional."""
+    evidence = {
+        "direction": "to_professional",
+        "financial_assets": "3500000",
+        "experience_years": "2",
+        "evidence": "probe",
+    }
+    return Hit(f"/products/customers/{target.cust_no}/apply/", evidence)
+
+
+def _class_applications(*, target, cast) -> Hit:
+    _class_application(target, cast)
+    return Hit("/products/applications/")
+
+
+def _class_application_page(*, target, cast) -> Hit:
+    application = _class_application(target, cast)
+    return Hit(f"/products/applications/{application.pk}/", {"to_status": "in_review"})
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 DECLARATIONS = {
@@ -623,6 +853,41 @@ DECLARATIONS = {
         answers_get=False,
     ),
     "customers:service-requests": (Listing(_requests),),
+    # The product library: every product for everybody, no customer on its pages; the sales
+    # a product's page counts are the viewer's scope.
+    "products:list": (
+        Listing(_product_page("/products/"), shows=_no_customer),
+        Listing(_product_page("/products/?q=探针&on_sale=yes&sort=-name"), shows=_no_customer),
+    ),
+    "products:export": (Listing(_product_page("/products/export.csv"), shows=_no_customer),),
+    # The 360 page's suitability panel: check a product, confirm the risk warning, sell.
+    "products:customer-check": Probe(_suitability_check, answers_get=False),
+    "products:customer-confirm": Probe(_suitability_confirm, answers_get=False),
+    "products:customer-sale": Probe(_suitability_sale, answers_get=False, writes=True),
+    "products:detail": (
+        Listing(
+            _product_page("/products/{code}/"), shows=_no_customer, counts=_product_sales_count
+        ),
+    ),
+    # A product's target list and its export: the viewer's scope of the customers it suits.
+    "products:targets": (Listing(_targets("/products/{code}/targets/"), counts=_targets_count),),
+    "products:targets-export": (
+        Listing(_targets("/products/{code}/targets.csv"), counts=_targets_export_count),
+    ),
+    # The nightly suitability step's flags: head office's and branch managers', scoped.
+    "products:compliance": (
+        Listing(
+            _compliance("/products/compliance/"),
+            admits=_compliance_admits,
+            counts=_compliance_count,
+        ),
+        Listing(_compliance("/products/compliance/?reason=assessment"), admits=_compliance_admits),
+    ),
+    # Investor-class applications: submitted from the 360 page by whoever serves the
+    # customer; reviewed by head office company-wide.
+    "products:customer-apply": Probe(_class_apply, answers_get=False, writes=True),
+    "products:applications": HeadOfficeOnly(_class_applications),
+    "products:application": HeadOfficeOnly(_class_application_page),
     "analytics:dashboard": Figures(urls=("/dashboards/",), admits=dashboard_admits),
     "analytics:broker-export": Figures(urls=("/dashboards/brokers.csv",), admits=dashboard_admits),
     "analytics:drilldown": (

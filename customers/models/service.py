@@ -166,6 +166,7 @@ class TaskKind(models.TextChoices):
     SERVICE_REQUEST = "service_request", _("Service request")
     SERVICE_LIST = "service_list", _("Service list")
     CAMPAIGN = "campaign", _("Campaign")
+    COMPLIANCE = "compliance", _("Compliance")
     OTHER = "other", _("Other")
 
 

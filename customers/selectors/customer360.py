@@ -170,7 +170,8 @@ def assets_held(trend: list[tuple]) -> bool:
 
 
 def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
-    """The latest positions with close, unrealised P&L and weight in the portfolio, and the
+    """The latest positions with close, unrealised P&L, weight in the portfolio and the
+    product the security is (for its risk level; None where no product is linked), and the
     totals of market value and of the unrealised P&L that is known (None if none is)."""
     if as_of is None:
         as_of = DailyPosition.objects.filter(account_id__in=accounts).aggregate(
@@ -178,7 +179,8 @@ def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
         )["latest"]
     rows = list(
         DailyPosition.objects.filter(account_id__in=accounts, business_date=as_of)
-        .select_related("security", "account")
+        # The product a security is, for its risk level (a LEFT JOIN: no query per row).
+        .select_related("security__product", "account")
         .order_by("-market_value")
     )
     closes = dict(
@@ -197,6 +199,7 @@ def holdings(accounts: list[int], *, as_of: datetime.date | None) -> dict:
                 "pnl": row.market_value - cost if cost is not None else None,
                 "pnl_ratio": (row.market_value - cost) / cost if cost else None,
                 "weight": row.market_value / total if total else None,
+                "product": getattr(row.security, "product", None),
             }
         )
     # Over the positions whose cost is known: a position without one adds no P&L to the sum.

@@ -51,6 +51,7 @@ from customers.models import (
     RunKind,
     RunStatus,
 )
+from products.services.library import securities_link
 
 from .figures import customer_figures_refresh
 
@@ -496,6 +497,9 @@ def _load_one(
         replace_snapshot=replace_snapshot,
         late=late,
     )
+    if spec.name == "securities":
+        # Products whose code names a security just loaded show its holdings' risk level.
+        securities_link()
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=profile.delimiter_character, lineterminator="").writerow(header)
     ImportFileResult.objects.create(

@@ -62,7 +62,7 @@ def customer_detail(request, cust_no: str):
     customer = customer_get_for_user(request.user, cust_no=cust_no)
     customer_view_record(request, customer)
     rendered = panels.customer_panels(request, customer)
-    shown = {anchor for anchor, _html in rendered} | {"contribution-panel"}
+    shown = {anchor for anchor, _html in rendered} | set(panels.COMPOSED_PANELS)
     return render(
         request,
         "customers/detail.html",

@@ -32,9 +32,20 @@ from customers.selectors import relationship
 
 # The sticky panel index at the top of the page: each panel's id, in the page's order, and
 # the short name the index gives it. A panel the customer lacks (margin) is left out.
+# The panels other apps compose into the page's template: always on the page.
+COMPOSED_PANELS = (
+    "contribution-panel",
+    "marketing-panel",
+    "suitability-panel",
+    "investor-class-panel",
+)
 PANEL_INDEX = (
     ("figures-panel", pgettext_lazy("panel index", "Figures")),
     ("contribution-panel", pgettext_lazy("panel index", "Contribution")),
+    # The panels of marketing and products, composed by the page's template (always there).
+    ("marketing-panel", pgettext_lazy("panel index", "Tier")),
+    ("suitability-panel", pgettext_lazy("panel index", "Suitability")),
+    ("investor-class-panel", pgettext_lazy("panel index", "Investor class")),
     ("interactions-panel", pgettext_lazy("panel index", "Contacts")),
     ("tasks-panel", pgettext_lazy("panel index", "Tasks")),
     ("custom-fields-panel", pgettext_lazy("panel index", "Custom fields")),

@@ -11,11 +11,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThan
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import CustomerDay, CustomerMonth
+from analytics.models import RUNNING_FIGURES, CustomerMonth, CustomerRunning
 from crm.dates import month_start
 from customers.models import (
     AccountKind,
@@ -113,6 +130,10 @@ class WindowField(AggregateField):
     windows: tuple[str, ...] = (WINDOW_DAYS, WINDOW_MONTH, WINDOW_YEAR)
     month_reduce: str = "sum"
 
+    def __post_init__(self) -> None:
+        if WINDOW_DAYS in self.windows and self.day_field not in RUNNING_FIGURES:
+            raise ValueError(f"{self.key}: analytics keeps no running total of {self.day_field}")
+
     def arguments(self) -> tuple[Arg, ...]:
         choices = tuple(choice for choice in WINDOW_CHOICES if choice[0] in self.windows)
         return (
@@ -150,15 +171,46 @@ class WindowField(AggregateField):
         window, as_of = condition.args.get("window"), context.as_of
         function = {"sum": Sum, "avg": Avg}[self.reducer(condition)]
         if window == WINDOW_DAYS:
-            since = as_of - datetime.timedelta(days=condition.args["days"])
-            rows = CustomerDay.objects.filter(business_date__gt=since, business_date__lte=as_of)
-            return rows, "customer_id", function(self.day_field)
+            return self._running_rows(condition, as_of)
         months = CustomerMonth.objects.filter(month__lte=as_of)
         if window == WINDOW_MONTH:
             months = months.filter(month=month_start(as_of))
         else:
             months = months.filter(month__gte=datetime.date(as_of.year, 1, 1))
         return months, "customer_id", function(self.month_field)
+
+    def _running_rows(self, condition: Condition, as_of: datetime.date):
+        """The last N days from the running totals (analytics.CustomerRunning): per
+        customer, the metrics day's sums minus those of the last day with metrics on or
+        before the window's start (none: nothing before it). Two days' rows per customer
+        instead of every row of the window; the same sums (the evaluator adds the rows up).
+        An average is the sums' difference over the difference of the days counted."""
+        since = as_of - datetime.timedelta(days=condition.args["days"])
+        start = (
+            CustomerRunning.objects.filter(business_date__lte=since)
+            .order_by("-business_date")
+            .values("business_date")[:1]
+        )
+        rows = CustomerRunning.objects.filter(
+            Q(business_date=as_of) | Q(business_date=Subquery(start))
+        )
+
+        def window_sum(field: str):
+            return Sum(
+                Case(When(business_date=as_of, then=F(field)), default=-F(field)),
+                output_field=CustomerRunning._meta.get_field(field),
+            )
+
+        total = window_sum(self.day_field)
+        if self.reducer(condition) == "sum":
+            return rows, "customer_id", total
+        days = window_sum("days")
+        average = Case(
+            When(GreaterThan(days, 0), then=ExpressionWrapper(total / days, DecimalField())),
+            default=Value(Decimal(0)),
+            output_field=DecimalField(),
+        )
+        return rows, "customer_id", average
 
     def sample(self, facts: Facts, condition: Condition) -> list:
         window, as_of = condition.args.get("window"), facts.context.as_of

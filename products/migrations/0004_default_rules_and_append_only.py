@@ -25,7 +25,7 @@ HIGHEST = {
 TABLES = ("products_suitabilitycheck", "products_suitabilityconfirmation")
 
 
-def rules_ship(apps, schema_editor):
+def create(apps, schema_editor):
     rule = apps.get_model("products", "SuitabilityRule")
     rule.objects.bulk_create(
         [
@@ -89,6 +89,6 @@ class Migration(migrations.Migration):
     dependencies = [("products", "0003_library_and_suitability")]
 
     operations = [
-        migrations.RunPython(rules_ship, rules_remove),
+        migrations.RunPython(create, rules_remove),
         migrations.RunPython(forbid, allow),
     ]

@@ -1,6 +1,13 @@
 """The securities master and quotes the counter exports; the product library, suitability
 rules and the record of checks, confirmations and sales."""
 
+from .compliance import (
+    ComplianceFlag,
+    ComplianceRun,
+    ComplianceRunStatus,
+    FlagKind,
+    TargetBasis,
+)
 from .library import Product, ProductKind, ProductStatus
 from .sales import ProductSale, SaleChannel, SaleSource
 from .securities import Market, Quote, Security, SecurityType
@@ -32,6 +39,10 @@ __all__ = [
     "ApplicationStep",
     "CheckPurpose",
     "CheckResult",
+    "ComplianceFlag",
+    "ComplianceRun",
+    "ComplianceRunStatus",
+    "FlagKind",
     "InvestHorizon",
     "InvestVariety",
     "InvestorCategory",
@@ -51,5 +62,6 @@ __all__ = [
     "SuitabilityCheck",
     "SuitabilityConfirmation",
     "SuitabilityRule",
+    "TargetBasis",
     "varieties_of",
 ]

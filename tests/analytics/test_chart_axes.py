@@ -24,6 +24,7 @@ MONTHS = [
         "net_commission": Decimal("10"),
         "interest_income": Decimal("1"),
         "margin_interest": Decimal("0"),
+        "product_fees": Decimal("0"),
     }
     for month in (7, 8)
 ]
@@ -87,6 +88,7 @@ def test_a_donuts_legend_stands_in_one_column_beside_it(name):
             "net_commission": Decimal(1),
             "interest_income": Decimal(1),
             "margin_interest": Decimal(1),
+            "product_fees": Decimal(1),
             "volume_mobile": Decimal(1),
             "volume_internet": Decimal(1),
             "volume_phone": Decimal(1),

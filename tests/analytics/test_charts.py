@@ -24,6 +24,7 @@ SERIES = [
         "net_commission": Decimal("29.38"),
         "interest_income": Decimal("1.50"),
         "margin_interest": Decimal("0.25"),
+        "product_fees": Decimal("2.00"),
         "commission": Decimal("37.50"),
         "volume_mobile": Decimal("1000"),
         "volume_internet": None,
@@ -40,6 +41,7 @@ MONTHS = [
         "net_commission": Decimal("29.38"),
         "interest_income": Decimal("1.50"),
         "margin_interest": Decimal("0.25"),
+        "product_fees": Decimal("2.00"),
     }
 ]
 
@@ -103,10 +105,16 @@ def test_it_links_each_day_of_every_trace_of_the_daily_charts_to_its_customers()
     assert inflow["marker"]["color"] == ["#b42318", "#1f7a4d"]
     assert assets["customdata"][1] == f"{DRILL}?day=2026-03-03&figure=assets"
     revenue = charts.revenue_figure(SERIES, drill_url=DRILL)["data"]
-    assert [trace["type"] for trace in revenue] == ["bar", "bar", "bar", "scatter"]
+    assert [trace["type"] for trace in revenue] == ["bar", "bar", "bar", "bar", "scatter"]
     assert [t["customdata"][0] for t in revenue] == [
         f"{DRILL}?day=2026-03-02&figure={name}"
-        for name in ("net_commission", "interest_income", "margin_interest", "commission")
+        for name in (
+            "net_commission",
+            "interest_income",
+            "margin_interest",
+            "product_fees",
+            "commission",
+        )
     ]
 
 
@@ -114,7 +122,7 @@ def test_it_links_each_slice_of_the_revenue_mix_to_the_customers_of_its_source()
     (pie,) = charts.revenue_mix_figure(SERIES, drill_url=f"{DRILL}?start=x&end=y")["data"]
     assert pie["customdata"] == [
         f"{DRILL}?start=x&end=y&figure={name}"
-        for name in ("net_commission", "interest_income", "margin_interest")
+        for name in ("net_commission", "interest_income", "margin_interest", "product_fees")
     ]
     assert "customdata" not in charts.revenue_mix_figure(SERIES)["data"][0]
 

@@ -226,13 +226,19 @@ def test_every_trace_of_the_dashboards_customer_charts_links_to_its_customers(cl
     ]
     assert revenue == [
         [f"{DRILL}?day=2026-03-02&figure={name}"]
-        for name in ("net_commission", "interest_income", "margin_interest", "commission")
+        for name in (
+            "net_commission",
+            "interest_income",
+            "margin_interest",
+            "product_fees",
+            "commission",
+        )
     ]
     period = f"{DRILL}?start=2026-03-02&end=2026-03-02"
     assert mix == [
         [
             f"{period}&figure={name}"
-            for name in ("net_commission", "interest_income", "margin_interest")
+            for name in ("net_commission", "interest_income", "margin_interest", "product_fees")
         ]
     ]
     assert channels[0][0] == f"{period}&channel=mobile"

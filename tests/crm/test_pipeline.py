@@ -36,6 +36,10 @@ def test_the_nightly_pipeline_imports_new_days_then_computes_their_metrics(setti
     again = nightly_pipeline.apply().get()
     # March is the only month of metrics, still open: no tier month is due yet.
     tiers = {"months": [], "contact_tasks": 0, "review_tasks": 0, "contact_tasks_done": 0}
+    # The suitability step flagged what it found the first time; again it adds nothing.
+    suitability = again.pop("suitability")
+    assert (suitability["flagged"], suitability["tasks_created"]) == (0, 0)
+    assert result["suitability"]["run"] < suitability["run"]
     assert again == {
         "runs": [],
         "metrics_days": [],

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from analytics.models import CustomerDay, CustomerMonth
+from analytics.services import running_totals_rebuild
 from crm.models import Role
 from customers.models import (
     CapitalAccount,
@@ -299,6 +300,8 @@ def segment_dataset() -> dict:
             )
             for offset, total, inflow, commission, contribution, volume, trades in rows
         )
+    # The days' running totals, as the metrics step keeps them for the windows.
+    running_totals_rebuild()
     for cust_no, rows in MONTHS.items():
         customer = customers[cust_no]
         CustomerMonth.objects.bulk_create(

@@ -1,6 +1,7 @@
-"""Computes customer metrics: of every day a load has changed since its metrics were
-computed, or that has none (default); of one day again (--day); or of one month again
-(--month), its stale days first. Each day computed marks the import runs it has measured."""
+"""Computes customer metrics: of every day a load or a product sale recorded for it has
+changed since its metrics were computed, or that has none (default); of one day again
+(--day); or of one month again (--month), its stale days first. Each day computed marks the
+import runs it has measured."""
 
 import datetime
 
