@@ -320,11 +320,16 @@ def _users() -> dict:
 
 def _compliance() -> dict:
     """compliance_run twice as the pipeline runs it: the first flags what it finds and makes
-    the tasks, the second (the next night, nothing changed) adds nothing."""
+    the tasks, the second (the next night, nothing changed) adds nothing. A kept database's
+    flags and compliance tasks are removed first, so that the first run is a first one."""
     from django.utils import timezone
 
+    from customers.models import Task, TaskKind
+    from products.models import ComplianceFlag
     from products.services.compliance import compliance_run
 
+    ComplianceFlag.objects.all().delete()
+    Task.objects.filter(kind=TaskKind.COMPLIANCE).delete()
     result = {}
     for label in ("first", "second"):
         gc.collect()

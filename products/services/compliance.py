@@ -21,10 +21,11 @@ import datetime
 import functools
 import operator
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.locks import nightly_lock_acquire
@@ -51,6 +52,7 @@ OVER_RISK_KEY = f"{KEY_PREFIX}{FlagKind.OVER_RISK}:"
 ASSESSMENT_KEY = f"{KEY_PREFIX}{FlagKind.ASSESSMENT}:"
 EXPIRY_NOTICE_DAYS = 30  # an assessment expiring within this many days is flagged
 INFLOW_DAYS = 30  # the target lists' "recent net inflow"
+STEP_WORK_MEM = "64MB"  # see _plan_for_the_step
 # Closed accounts get no tasks; every other status still holds what it holds.
 FLAGGED_STATUSES_EXCLUDED = (CustomerStatus.CLOSED,)
 
@@ -88,6 +90,7 @@ def compliance_run(*, today: datetime.date) -> ComplianceRun:
     try:
         with transaction.atomic():
             nightly_lock_acquire()
+            _plan_for_the_step()
             counts = _flags_and_tasks(run, today=today)
     except Exception as error:
         run.status = ComplianceRunStatus.FAILED
@@ -101,6 +104,15 @@ def compliance_run(*, today: datetime.date) -> ComplianceRun:
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+def _plan_for_the_step() -> None:
+    """Room for the holders of each risk level as a hash (PostgreSQL, for the rest of the
+    transaction): with the default work_mem the planner rescans the level's holders for every
+    customer instead (the bench: 30 s instead of 0.4 s for 200,000 customers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [STEP_WORK_MEM])
 
 
 def _flags_and_tasks(run: ComplianceRun, *, today: datetime.date) -> dict:
@@ -130,14 +142,21 @@ def _flags_and_tasks(run: ComplianceRun, *, today: datetime.date) -> dict:
     ).exclude(source__in=ComplianceFlag.objects.values("key")).update(
         status=TaskStatus.DONE, done_at=now
     )
+    # A task's title is written once, in the site's language, whoever or whatever runs the
+    # step (a worker has no request language).
+    with translation.override(settings.LANGUAGE_CODE):
+        over_risk_title = _("Suitability: holds products above the customer's risk level")
+        assessment_title = _(
+            "Suitability: the risk assessment expires soon, has expired or is missing"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             TASKS_SQL,
             [
                 TaskKind.COMPLIANCE.value,
                 FlagKind.OVER_RISK.value,
-                _("Suitability: holds products above the customer's risk level")[:200],
-                _("Suitability: the risk assessment expires soon, has expired or is missing")[:200],
+                over_risk_title[:200],
+                assessment_title[:200],
                 ops.adapt_datefield_value(today),
                 TaskStatus.OPEN.value,
                 ops.adapt_datetimefield_value(now),

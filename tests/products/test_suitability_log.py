@@ -32,6 +32,14 @@ from tests.products.data import TODAY, customer_of, product_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched by their English words (a test of Chinese says so)."""
+    with translation.override("en"):
+        yield
+
+
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="database triggers and roles are PostgreSQL's"
 )
