@@ -198,8 +198,8 @@ def needs_evidence(customer, direction: str) -> bool:
 
 
 def _with_steps(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("submitted_by", "decided_by").prefetch_related(
-        Prefetch("steps", queryset=ApplicationStep.objects.select_related("actor"))
+    return queryset.select_related("submitted_by__staff", "decided_by__staff").prefetch_related(
+        Prefetch("steps", queryset=ApplicationStep.objects.select_related("actor__staff"))
     )
 
 
@@ -207,7 +207,7 @@ def applications_for_user(user) -> QuerySet:
     """The applications of the customers in the user's scope, newest first, with their
     customer and branch (the review queue's rows)."""
     queryset = ProfessionalApplication.objects.select_related(
-        "customer", "customer__branch", "submitted_by"
+        "customer", "customer__branch", "submitted_by__staff"
     )
     return scope_for_user(user, queryset).order_by("-submitted_at", "-id")
 

@@ -156,7 +156,7 @@ def checks_on_record(customer, *, limit: int = RECENT_CHECKS) -> list[Suitabilit
     confirmation (if any) and whether a sale rests on it; one query."""
     return list(
         SuitabilityCheck.objects.filter(customer=customer)
-        .select_related("product", "actor", "confirmation", "confirmation__actor")
+        .select_related("product", "actor__staff", "confirmation", "confirmation__actor__staff")
         .annotate(sold=Exists(ProductSale.objects.filter(suitability_check=OuterRef("pk"))))
         .order_by("-checked_at", "-id")[:limit]
     )

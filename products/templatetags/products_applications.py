@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from products.models import ProfessionalClass
 from products.models.suitability import OPEN_APPLICATION_STATUSES
 from products.selectors.applications import STEP_LABELS
+from products.templatetags.products_panels import who
 from products.views_applications import PANEL, investor_class_panel
 
 register = template.Library()
+register.filter("who", who)
 
 
 @register.inclusion_tag(PANEL, takes_context=True, name="investor_class_panel")

@@ -33,6 +33,16 @@ def suitability_panel(context, customer):
 
 
 @register.filter
+def who(user) -> str:
+    """Who acted, as colleagues know them: the member of staff's name (the row's query
+    selects `<user>__staff`), else the login name; nobody is a dash."""
+    if user is None:
+        return "—"
+    staff = getattr(user, "staff", None)
+    return staff.name if staff is not None and staff.name else user.get_username()
+
+
+@register.filter
 def investor_category(customer) -> str:
     """The category suitability matches the customer by (C1 to C5, the lowest category, a
     professional's class), for lists that show whom a product suits."""

@@ -88,6 +88,7 @@ def test_it_converts_an_ordinary_investor_to_professional_class_c_through_the_pa
     page = client.get(detail_url(submitted), **EN).content.decode()
     assert "The evidence meets the thresholds" in page
     assert "Start the review" in page
+    assert org.broker.name in page  # who submitted it, as colleagues know them
     assert move(client, org.head_office, submitted, "in_review").status_code == 302
     response = move(client, org.head_office, submitted, "approved", note="证明材料齐全，同意。")
     assert response.status_code == 302
@@ -319,6 +320,18 @@ def test_the_360_panel_shows_the_class_the_form_then_the_open_application_and_it
     client.force_login(org.head_office.user)
     page = client.get(f"/customers/{org.broker_customer.cust_no}/", **EN).content.decode()
     assert "Review this application" in page
+
+
+def test_a_professional_treated_as_ordinary_is_offered_the_way_back(client, org):
+    """Their application to professional revokes their election; the panel says so."""
+    customer = org.broker_customer
+    customer.investor_class, customer.professional_class = "professional", "B"
+    customer.treated_as_ordinary = True
+    customer.save()
+    client.force_login(org.broker.user)
+    page = client.get(f"/customers/{customer.cust_no}/", **EN).content.decode()
+    assert "Apply to be treated as a professional investor again" in page
+    assert "Apply to become a professional investor" not in page
 
 
 def test_a_refused_htmx_submission_answers_the_panel_with_the_reason(client, org):
