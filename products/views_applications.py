@@ -143,6 +143,7 @@ def application_detail(request, pk: int):
     """One application: the evidence against the thresholds, its steps, and the review's
     moves; a POST makes one (ApplicationMoveForm) and comes back here with a message."""
     application = application_get_for_user(request.user, pk=pk)
+    note = ""
     if request.method == "POST":
         form = ApplicationMoveForm(request.POST, application=application)
         if form.is_valid():
@@ -153,6 +154,7 @@ def application_detail(request, pk: int):
                     _("The application is now: %(status)s.")
                     % {"status": application.get_status_display()},
                 )
+                return redirect(reverse("products:application", args=[application.pk]))
             except ValidationError as refusal:
                 for message in refusal.messages:
                     messages.error(request, message)
@@ -160,8 +162,10 @@ def application_detail(request, pk: int):
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
-        return redirect(reverse("products:application", args=[application.pk]))
+        # Refused: the page again with the note as typed, not lost to a redirect.
+        note = request.POST.get("note", "")[:4000]
     thresholds = professional_thresholds()
+    moves = application_moves(application, user=request.user)
     return render(
         request,
         "products/application_detail.html",
@@ -169,7 +173,9 @@ def application_detail(request, pk: int):
             "application": application,
             "customer": application.customer,
             "steps": list(application.steps.all()),
-            "moves": application_moves(application, user=request.user),
+            "steps_open": [move for move in moves if not move["decision"]],
+            "decisions": [move for move in moves if move["decision"]],
+            "note": note,
             "thresholds": thresholds,
             "verdict": application_evidence_verdict(application, thresholds),
             "shows_thresholds": application.direction == ApplicationDirection.TO_PROFESSIONAL,

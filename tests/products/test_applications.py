@@ -136,7 +136,8 @@ def test_a_decision_on_an_application_not_in_review_is_refused_with_a_message(
     client, org, submitted
 ):
     response = move(client, org.head_office, submitted, "approved", note="直接批准")
-    assert response.status_code == 302
+    # The page again, with the refusal.
+    assert response.status_code == 200
     assert "Only an application in review can be approved or rejected." in messages_of(
         client, response
     )
@@ -174,6 +175,9 @@ def test_evidence_below_the_thresholds_is_shown_and_cannot_be_approved(client, o
     assert "The evidence does not meet the thresholds of a professional investor." in messages_of(
         client, response
     )
+    # The page again, the note as typed (not lost to a redirect), to reject with it instead.
+    assert response.status_code == 200
+    assert ">同意</textarea>" in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.IN_REVIEW
     org.broker_customer.refresh_from_db()
