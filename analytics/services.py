@@ -321,8 +321,9 @@ def _rate(name: str, default: str) -> str:
 
 
 @transaction.atomic
-def metrics_compute_day(*, day: datetime.date) -> int:
-    """Replace the day's customer metrics; returns the rows written."""
+def metrics_compute_day(*, day: datetime.date, running: bool = True) -> int:
+    """Replace the day's customer metrics; returns the rows written. `running=False` leaves
+    the running totals to the caller (metrics_compute_days: once for all its days)."""
     nightly_lock_acquire()
     # Stamped on the runs as when the day was computed: taken before any fact is read, so
     # that a product sale recorded while the day is computed leaves the day stale.
@@ -341,7 +342,8 @@ def metrics_compute_day(*, day: datetime.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.rowcount
-    running_totals_compute(day=day)
+    if running:
+        running_totals_compute(day=day)
     _rollups(period="business_date", value=day, daily=True)
     _accounts(day)
     ImportRun.objects.filter(pk__in=measured).update(metrics_at=started)
@@ -379,8 +381,13 @@ SELECT day FROM days WHERE day IS NOT NULL AND {where}
 def running_totals_compute(*, day: datetime.date) -> None:
     """Replace the day's running totals, then those of every later day with metrics (a
     corrected or late day changes the sums of every day after it)."""
-    for each in [day, *(later for later in _days_from("analytics_customerrunning", day)
-                        if later > day)]:  # fmt: skip
+    # Every later day with metrics, whether or not its running totals exist yet (days just
+    # computed by metrics_compute_days), or with running totals (carried over a day that
+    # has no rows).
+    after = day + datetime.timedelta(days=1)
+    later = set(_days_from("analytics_customerday", after))
+    later |= set(_days_from("analytics_customerrunning", after))
+    for each in [day, *sorted(later)]:
         _running_day(each)
 
 
@@ -520,7 +527,12 @@ def metrics_compute_days(*, days: Iterable[datetime.date]) -> list[datetime.date
     """Compute the days, then each month they weigh in once; returns those months."""
     days = sorted(set(days))
     for day in days:
-        metrics_compute_day(day=day)
+        metrics_compute_day(day=day, running=False)
+    if days:
+        # From the earliest day on, once: each day's own would redo every later day again.
+        with transaction.atomic():
+            nightly_lock_acquire()
+            running_totals_compute(day=days[0])
     months = _months_weighed(days)
     for month in months:
         metrics_compute_month(month=month)

@@ -10,7 +10,7 @@ from crm.admin_site import ReadOnlyAdmin
 
 from .models import InvestorCategory, SuitabilityCheck, SuitabilityConfirmation, SuitabilityRule
 from .services.rules import suitability_rule_set
-from .suitability import Reason
+from .suitability import reason_label
 
 # The rows in the order the regulation reads them: lowest, C1 … C5, professional A, B, C.
 CATEGORY_ORDER = Case(
@@ -46,8 +46,7 @@ class SuitabilityRuleAdmin(admin.ModelAdmin):
 
 
 def reasons_shown(codes) -> str:
-    labels = dict(Reason.choices)
-    return "; ".join(str(labels.get(code, code)) for code in codes or ())
+    return "; ".join(reason_label(code) for code in codes or ())
 
 
 @admin.register(SuitabilityCheck)

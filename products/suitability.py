@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -62,6 +61,12 @@ class Reason(models.TextChoices):
 # The horizon order by plain code (what a customer's or product's field holds).
 HORIZON_RANK: dict[str, int] = {str(h.value): n for h, n in HORIZON_ORDER.items()}
 
+
+def reason_label(code: str) -> str:
+    """A reason code of a check in words (the code itself if the CRM no longer knows it)."""
+    return str(Reason(code).label) if code in Reason.values else code
+
+
 # Reasons no confirmation can overcome.
 PROHIBITING = frozenset({Reason.LOWEST_CATEGORY, Reason.PROFESSIONAL_ONLY})
 
@@ -70,7 +75,6 @@ PROFESSIONAL_CATEGORY: dict[str, str] = {
     ProfessionalClass.B: InvestorCategory.PROFESSIONAL_B,
     ProfessionalClass.C: InvestorCategory.PROFESSIONAL_C,
 }
-PROFESSIONAL_CATEGORIES = frozenset(PROFESSIONAL_CATEGORY.values())
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,11 @@ PROFESSIONAL_Q = Q(investor_class="professional", treated_as_ordinary=False)
 ORDINARY_Q = ~PROFESSIONAL_Q
 # What str.strip() removes around a stated variety, as one regex character class that
 # PostgreSQL's and Python's (SQLite's REGEXP) engines read alike: literal characters only.
-_SPACE = "[" + "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) + "]*"
+# (Written out: generating it walks every code point at each start-up; a test compares them.)
+_SPACE = (
+    "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000]*"
+)
 
 
 def on_sale_q(today: datetime.date) -> Q:

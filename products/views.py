@@ -9,7 +9,7 @@ from itertools import chain
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
@@ -85,17 +85,9 @@ def product_detail(request, code: str):
             "today": today,
             "sales": product_sales_for_user(request.user, product),
             "fee_rate": rate_text(product.fee_rate),
-            "targets_url": _targets_url(product),
+            "targets_url": reverse("products:targets", args=[product.code]),
         },
     )
-
-
-def _targets_url(product: Product) -> str | None:
-    """The product's target list, once its page exists (products:targets)."""
-    try:
-        return reverse("products:targets", args=[product.code])
-    except NoReverseMatch:
-        return None
 
 
 @require_GET

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 
+from crm.messages import messages_of_form
 from crm.pagination import PER_PAGE, BoundedPaginator
 from customers.models import Customer
 from customers.permissions import may_act_for_customer
@@ -80,7 +81,7 @@ def investor_class_panel(customer: Customer, *, user, form: ApplicationForm | No
             if open_application is not None
             else None
         ),
-        "form": form if may_apply or form is not None else None,
+        "form": form,
         "direction": direction,
         "shows_thresholds": needs_evidence(customer, direction),
         "thresholds": thresholds,
@@ -109,9 +110,7 @@ def customer_apply(request, cust_no: str):
     if not request.htmx:
         if done:
             messages.success(request, _("The application was submitted for review."))
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages_of_form(request, form)
         return redirect(reverse("customers:detail", args=[customer.cust_no]))
     customer.refresh_from_db()
     context = investor_class_panel(customer, user=request.user, form=None if done else form)
@@ -159,9 +158,7 @@ def application_detail(request, pk: int):
                 for message in refusal.messages:
                     messages.error(request, message)
         else:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            messages_of_form(request, form)
         # Refused: the page again with the note as typed, not lost to a redirect.
         note = request.POST.get("note", "")[:4000]
     thresholds = professional_thresholds()

@@ -64,7 +64,8 @@ def check_step(
     confirmed = hasattr(check, "confirmation")
     mismatch = check.result == CheckResult.MISMATCH
     requested = check.purpose == CheckPurpose.CUSTOMER_REQUEST
-    may_sell = sale_allowed(check) and not check.sales.exists()
+    sale = check.sales.first()  # a check backs one sale
+    may_sell = sale_allowed(check) and sale is None
     if confirmation_form is None:
         confirmation_form = ConfirmationForm()
     if sale_form is None:
@@ -82,7 +83,7 @@ def check_step(
         ),
         confirmation_form=confirmation_form if mismatch and requested and not confirmed else None,
         sale_form=sale_form if may_sell else None,
-        sale=check.sales.first(),
+        sale=sale,
     )
     return context
 

@@ -27,6 +27,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm.csvsafe import csv_chunks
+from crm.messages import messages_of_form
 from crm.pagination import PER_PAGE, table_paginate
 from crm.pii import personal_data
 from crm.roles import may_reveal_pii
@@ -191,9 +192,7 @@ def saved_view_save(request):
     form = SavedViewForm(request.POST)
     list_url = reverse("customers:list")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages_of_form(request, form)
         return redirect(_with_query(list_url, filter_query(QueryDict(request.POST.get("query")))))
     view = list_services.saved_view_save(owner=request.user, **form.cleaned_data)
     messages.success(request, gettext("Saved the view “%(name)s”.") % {"name": view.name})

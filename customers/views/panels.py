@@ -30,8 +30,6 @@ from customers.permissions import may_edit_custom_field, may_reveal_contacts
 from customers.selectors import customer360 as s360
 from customers.selectors import relationship
 
-# The sticky panel index at the top of the page: each panel's id, in the page's order, and
-# the short name the index gives it. A panel the customer lacks (margin) is left out.
 # The panels other apps compose into the page's template: always on the page.
 COMPOSED_PANELS = (
     "contribution-panel",
@@ -39,6 +37,8 @@ COMPOSED_PANELS = (
     "suitability-panel",
     "investor-class-panel",
 )
+# The sticky panel index at the top of the page: each panel's id, in the page's order, and
+# the short name the index gives it. A panel the customer lacks (margin) is left out.
 PANEL_INDEX = (
     ("figures-panel", pgettext_lazy("panel index", "Figures")),
     ("contribution-panel", pgettext_lazy("panel index", "Contribution")),

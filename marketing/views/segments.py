@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 
 from crm.charts import figure_html
+from crm.messages import messages_of_form
 from crm.pagination import pagination
 from crm.roles import Access, has_access, may_reveal_pii, role_required
 from crm.scoping import reach_of
@@ -139,9 +140,7 @@ def segment_list_upload(request, pk: int):
     segment = selectors.segment_get(pk=pk)
     form = SegmentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages_of_form(request, form)
         return redirect("marketing:segment-detail", pk=segment.pk)
     upload = form.cleaned_data["file"]
     try:
@@ -181,9 +180,7 @@ def segment_snapshot_freeze(request, pk: int):
     source = selectors.segment_get(pk=pk)
     form = SegmentSnapshotForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages_of_form(request, form)
         return redirect("marketing:segment-detail", pk=source.pk)
     try:
         snapshot = segment_snapshot(

@@ -31,6 +31,7 @@ from products.models import (
     ProfessionalClass,
 )
 from products.models.suitability import OPEN_APPLICATION_STATUSES
+from products.suitability import Profile
 
 # The review's workflow: what each status may move to next. Only an application in review is
 # decided; a decided one moves no more.
@@ -154,7 +155,7 @@ def application_evidence_verdict(
 def is_professional(customer) -> bool:
     """A professional investor who has not elected to be treated as an ordinary one (as the
     suitability check reads them)."""
-    return customer.investor_class == "professional" and not customer.treated_as_ordinary
+    return Profile.of(customer).professional
 
 
 def direction_open_to(customer) -> str:

@@ -135,11 +135,7 @@ def over_risk_holdings(
     allowed = sorted(permitted.get(category, frozenset()))
     positions = DailyPosition.objects.filter(account__customer=customer)
     if as_of is None:
-        latest = (
-            DailyPosition.objects.filter(account__customer=customer)
-            .order_by("-business_date")
-            .values("business_date")[:1]
-        )
+        latest = positions.order_by("-business_date").values("business_date")[:1]
         positions = positions.filter(business_date=Subquery(latest))
     else:
         positions = positions.filter(business_date=as_of)

@@ -21,7 +21,7 @@ from products.models import (
 from products.suitability import Reason, Verdict, verdict_for
 
 
-def _user_or_none(actor):
+def user_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -41,7 +41,7 @@ def suitability_check_record(
         raise ValueError(f"Unknown check purpose {purpose!r}")
     verdict = verdict_for(customer, product, today=today, amount=amount)
     record = SuitabilityCheck.objects.create(
-        actor=_user_or_none(actor),
+        actor=user_or_none(actor),
         customer=customer,
         product=product,
         purpose=purpose,
@@ -131,7 +131,7 @@ def confirmation_record(
         with transaction.atomic():
             return SuitabilityConfirmation.objects.create(
                 suitability_check=check,
-                actor=_user_or_none(actor),
+                actor=user_or_none(actor),
                 warning_text=warning_text,
                 recording_ref=recording_ref.strip(),
             )

@@ -23,6 +23,7 @@ from django.db.models import Field, TextChoices
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from crm.dates import EARLIEST
 from crm.services import audit_record
 from crm.sql import Dialect
 from products.models import (
@@ -38,7 +39,6 @@ MAX_ROWS = 10_000  # products in one file: ten times the library
 PROBLEMS_SHOWN = 200  # of a refused file's problems, in its report
 # A product code is in the address of its page (/products/<code>/) and in files: no spaces.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-EARLIEST_SALE_DAY = datetime.date(1900, 1, 1)
 LATEST_SALE_DAY = datetime.date(2199, 12, 31)
 TRUE_WORDS = frozenset({"1", "y", "yes", "true", "t", "x", "✔", "是", "对", "√"})
 FALSE_WORDS = frozenset({"", "0", "n", "no", "false", "f", "否", "不", "×"})
@@ -94,7 +94,6 @@ COLUMNS = (
     ),
     ImportColumn("description", False, ("description", "产品说明", "产品描述", "说明")),
 )
-COLUMN_FIELDS = tuple(column.field for column in COLUMNS)
 
 
 def _key(text: str) -> str:
@@ -304,7 +303,7 @@ def _date(value) -> datetime.date:
             raise BadValue(
                 gettext("“%(value)s” is not a date written YYYY-MM-DD.") % {"value": value}
             )
-    if not EARLIEST_SALE_DAY <= day <= LATEST_SALE_DAY:
+    if not EARLIEST <= day <= LATEST_SALE_DAY:
         raise BadValue(gettext("%(day)s is not a plausible sale date.") % {"day": day})
     return day
 
@@ -640,6 +639,4 @@ def securities_link() -> int:
 
 def _verbose_name(field: str):
     """A product field's label (lazy: in the language it is read in)."""
-    model_field = Product._meta.get_field(field)
-    assert isinstance(model_field, Field)
-    return model_field.verbose_name
+    return _model_field(field).verbose_name

@@ -24,20 +24,10 @@ def suitability_rule_set(
     rule.permitted = permitted
     rule.save()
     details = {"category": rule.category, "product_risk": rule.product_risk}
-    if before == permitted:
-        pass
-    elif permitted:
+    if before != permitted:
         audit_record(
             actor=actor,
-            action="suitability_rule.permit",
-            target=rule,
-            request=request,
-            details=details,
-        )
-    else:
-        audit_record(
-            actor=actor,
-            action="suitability_rule.refuse",
+            action="suitability_rule.permit" if permitted else "suitability_rule.refuse",
             target=rule,
             request=request,
             details=details,

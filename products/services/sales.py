@@ -32,10 +32,12 @@ from products.models import (
     SuitabilityConfirmation,
 )
 from products.services.checks import (
+    CONFIRMABLE_PURPOSES,
     confirmation_record,
     risk_warning_text,
     sale_allowed,
     suitability_check_record,
+    user_or_none,
 )
 from products.suitability import Reason, Verdict
 
@@ -56,7 +58,7 @@ def sale_refusal(check: SuitabilityCheck, *, amount: Decimal, sold_on: datetime.
     if not sale_allowed(check):
         if check.result == CheckResult.PROHIBITED:
             return _("The check prohibits this sale, whatever the customer confirms.")
-        if check.purpose not in (CheckPurpose.CUSTOMER_REQUEST, CheckPurpose.SALE_IMPORT):
+        if check.purpose not in CONFIRMABLE_PURPOSES:
             return _(
                 "The product does not suit the customer: a sale can only start from the "
                 "customer's own request, with a special risk warning they confirm."
@@ -120,7 +122,7 @@ def sale_record(
         suitability_check=check,
         source=source,
         external_ref=external_ref,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_or_none(actor),
     )
     audit_record(
         actor=actor,

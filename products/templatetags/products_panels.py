@@ -8,14 +8,9 @@ from django.utils import timezone
 from products.forms_customer import CheckForm
 from products.models import InvestorCategory
 from products.selectors.customer import suitability_panel as suitability_panel_context
-from products.suitability import Profile, Reason, category_of
+from products.suitability import Profile, category_of, reason_label
 
 register = template.Library()
-
-
-def reason_label(code: str) -> str:
-    """A reason code of a check in words (the code itself if the CRM no longer knows it)."""
-    return str(Reason(code).label) if code in Reason.values else code
 
 
 register.filter("reason_label", reason_label)
