@@ -118,3 +118,16 @@ def test_the_metrics_step_keeps_them_through_a_late_day(tmp_path):
     assert CustomerRunning.objects.filter(business_date=MARCH_9).count() > 0
     march_9 = CustomerRunning.objects.filter(business_date=MARCH_9).order_by("customer_id")
     assert {row.days for row in march_9} == {2}
+
+
+def test_a_batch_of_days_gets_every_days_running_totals_at_once(tmp_path):
+    """metrics_compute_days writes them once, from its earliest day, for every day it
+    computed (none of which had running totals yet)."""
+    load(tmp_path, MARCH_6)
+    load(tmp_path, MARCH_9)
+    metrics_compute_missing()
+    assert stored() == by_hand()
+    assert set(CustomerRunning.objects.values_list("business_date", flat=True)) == {
+        MARCH_6,
+        MARCH_9,
+    }

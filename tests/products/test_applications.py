@@ -352,6 +352,7 @@ def test_the_queue_and_the_application_page_run_a_bounded_number_of_queries(
 ):
     for customer in (org.teammate_customer, org.lead_customer, org.manager_customer):
         submit(client, org.head_office, customer)
+    assert ProfessionalApplication.objects.count() == 4  # the queue's rows grew
     client.force_login(org.head_office.user)
     with django_assert_max_num_queries(12):
         assert client.get("/products/applications/", **EN).status_code == 200

@@ -125,6 +125,9 @@ def test_it_sells_a_mismatch_the_customer_asked_for_once_the_warning_is_confirme
     assert confirmation.warning_text == risk_warning_text(
         verdict_of(check), check.product, customer
     )
+    # What the customer was warned of: the product and its risk level, in words.
+    assert check.product.code in confirmation.warning_text
+    assert check.product.risk_level in confirmation.warning_text
 
     sold = broker.post(url(customer, "sale", check), sale_data(amount="200000"), **HTMX)
     assert sold.status_code == 200

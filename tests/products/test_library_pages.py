@@ -109,6 +109,8 @@ def test_a_bad_parameter_gets_a_message_never_an_error(broker, query):
     if query.startswith(("risk_level", "on_sale", "kind", "q")):
         assert "These filters are not valid: correct them above." in body
         assert 'class="error"' in body
+    else:
+        assert "<h1>Product library</h1>" in body  # the list's own page, not an error page
 
 
 def test_an_empty_library_says_how_products_come_in(broker):

@@ -174,6 +174,9 @@ def test_a_product_not_on_sale_is_offered_on_no_road(book, client, fields):
     assert "not on sale today" in target_page(client, user)
     assert target_export(client, user) == []
     assert PRODUCT not in suggested_codes(client, user, book.broker_customer)
+    # The road was tried: the panel that would have suggested it is on the page.
+    page = client.get(f"/customers/{book.broker_customer.cust_no}/", **EN).content.decode()
+    assert 'id="suitability-panel"' in page
 
 
 def test_every_road_asks_the_one_function(book, client, monkeypatch):

@@ -440,3 +440,15 @@ def test_the_admin_shows_the_whole_matrix_in_order_and_adds_or_deletes_no_cell(c
     rule = SuitabilityRule.objects.first()
     assert client.post(f"/admin/products/suitabilityrule/{rule.pk}/delete/").status_code == 403
     assert SuitabilityRule.objects.count() == 45
+
+
+def test_the_written_out_spaces_are_what_strip_removes():
+    """The variety pattern's spaces are written out (generating them walks every code point
+    at start-up): they must be exactly the characters str.isspace() knows."""
+    import sys
+
+    from products import suitability
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    expected = f"[{spaces}]*"
+    assert expected == suitability._SPACE
