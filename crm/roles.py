@@ -38,6 +38,8 @@ class Access(enum.Enum):
     ADMINISTRATION = "administration"  # Django admin's index in the navigation
     SEGMENT_EDITING = "segment_editing"  # defining segments' rules, uploading static lists
     COMPLIANCE = "compliance"  # the suitability step's flagged customers (适当性合规)
+    CAMPAIGN_PLANNING = "campaign_planning"  # planning campaigns, templates, gifts, costs
+    CAMPAIGN_APPROVAL = "campaign_approval"  # approving a campaign before anything is sent
 
 
 ROLES_WITH_ACCESS: dict[Access, tuple[Role, ...]] = {
@@ -47,6 +49,10 @@ ROLES_WITH_ACCESS: dict[Access, tuple[Role, ...]] = {
     Access.SEGMENT_EDITING: COMPANY_WIDE_ROLES,
     # Head office watches the company's suitability, a branch manager their branch's.
     Access.COMPLIANCE: (Role.BRANCH_MANAGER, *COMPANY_WIDE_ROLES),
+    # A branch manager plans their branch's campaigns; head office approves them (and
+    # holders of marketing's approve_campaign permission: marketing/selectors/campaigns.py).
+    Access.CAMPAIGN_PLANNING: (Role.BRANCH_MANAGER, *COMPANY_WIDE_ROLES),
+    Access.CAMPAIGN_APPROVAL: COMPANY_WIDE_ROLES,
 }
 
 

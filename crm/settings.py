@@ -270,6 +270,46 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "import-runs-reap": {"task": "customers.import_runs_reap", "schedule": crontab(minute="*/5")},
 }
 
+# Campaigns (marketing/services/sending.py). Each outbound channel has a backend, as
+# Django's e-mail has: the console/file backend by default (the demo writes what it would
+# send to a file), the HTTP SMS gateway in production; e-mail goes through EMAIL_BACKEND.
+CAMPAIGN_SMS_BACKEND = env.str(
+    "CAMPAIGN_SMS_BACKEND", default="marketing.channels.console.ConsoleBackend"
+)
+CAMPAIGN_EMAIL_BACKEND = env.str(
+    "CAMPAIGN_EMAIL_BACKEND", default="marketing.channels.email.EmailBackend"
+)
+# Where the console backend writes what it sends (one JSON line per message).
+CAMPAIGN_OUTBOX = Path(env.str("CAMPAIGN_OUTBOX", default=str(DATA_DIR / "outbox")))
+# Messages per second each channel may send, and how many go to the gateway in one call.
+CAMPAIGN_SMS_RATE = env.float("CAMPAIGN_SMS_RATE", default=200.0)
+CAMPAIGN_EMAIL_RATE = env.float("CAMPAIGN_EMAIL_RATE", default=20.0)
+CAMPAIGN_BATCH_SIZE = env.int("CAMPAIGN_BATCH_SIZE", default=100)
+if CAMPAIGN_SMS_RATE <= 0 or CAMPAIGN_EMAIL_RATE <= 0 or CAMPAIGN_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("Campaign send rates must be positive and batches at least 1.")
+# No marketing message goes out between these local times (gateways in China refuse
+# promotional SMS outside roughly 08:00-22:00); a send due then waits for the morning.
+CAMPAIGN_QUIET_HOURS = env.str("CAMPAIGN_QUIET_HOURS", default="21:00-08:00")
+# The most marketing messages (SMS and e-mail, all campaigns) a customer gets in 7 days.
+CAMPAIGN_WEEKLY_MESSAGE_CAP = env.int("CAMPAIGN_WEEKLY_MESSAGE_CAP", default=2)
+# The words that, as a whole reply, opt a customer out of marketing everywhere, and the
+# wording every marketing SMS ends with.
+CAMPAIGN_OPT_OUT_WORDS = env.list("CAMPAIGN_OPT_OUT_WORDS", default=["TD", "退订", "STOP", "T"])
+CAMPAIGN_OPT_OUT_TEXT = env.str("CAMPAIGN_OPT_OUT_TEXT", default="回复TD退订")
+# The signature every SMS starts with (the gateway refuses an unsigned one), and what one
+# billed segment costs.
+CAMPAIGN_SMS_SIGNATURE = env.str("CAMPAIGN_SMS_SIGNATURE", default="【示范证券】")
+CAMPAIGN_SMS_SEGMENT_COST = env.str("CAMPAIGN_SMS_SEGMENT_COST", default="0.05")
+# A send claimed this long ago (seconds) whose sender never recorded the answer is
+# re-submitted under the same message id, which the gateway de-duplicates.
+CAMPAIGN_CLAIM_LEASE_SECONDS = env.int("CAMPAIGN_CLAIM_LEASE_SECONDS", default=120)
+# The HTTP SMS gateway (marketing/channels/gateway.py): its address, account and the secret
+# that signs requests both ways (our submissions, its receipts and replies).
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_ACCOUNT = env.str("SMS_GATEWAY_ACCOUNT", default="")
+SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+
 # The most customers one CSV export may hold (a bigger one asks for narrower filters).
 CUSTOMER_EXPORT_MAX_ROWS = env.int("CUSTOMER_EXPORT_MAX_ROWS", default=100_000)
 # The segment editor's live preview: the longest a count may run (milliseconds) before the

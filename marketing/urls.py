@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import segment_editor, segments, tiers
 
@@ -20,4 +20,10 @@ urlpatterns: list = [
     path("segments/editor/", segment_editor.segment_editor, name="segment-editor"),
     path("segments/editor/words/", segment_editor.segment_words, name="segment-words"),
     path("segments/editor/preview/", segment_editor.segment_preview, name="segment-preview"),
+    # Campaigns: each part's URLs in a module of its own, in this namespace.
+    path("", include("marketing.urls_campaigns")),
+    path("", include("marketing.urls_targeting")),
+    path("", include("marketing.urls_templates")),
+    path("", include("marketing.urls_sending")),
+    path("", include("marketing.urls_results")),
 ]

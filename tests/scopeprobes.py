@@ -909,6 +909,12 @@ DECLARATIONS = {
 }
 
 
+# The campaigns' pages, declared part by part (tests/campaignprobes/).
+from tests.campaignprobes import declarations as campaign_declarations  # noqa: E402
+
+DECLARATIONS.update(campaign_declarations())
+
+
 def declared(kind) -> list[str]:
     """The URL names declared with `kind` (a listing's name once, however many probes)."""
     return sorted(
