@@ -39,6 +39,7 @@ demo: $(INSTALLED) catalogues
 	$(BIN)/python manage.py demo_products
 	$(BIN)/python manage.py compute_metrics
 	$(BIN)/python manage.py compliance_tasks
+	$(BIN)/python manage.py demo_campaigns
 	$(MAKE) serve
 
 # The demo serves as production does (DEBUG=0: the application's own error pages, never

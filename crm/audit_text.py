@@ -93,6 +93,23 @@ SENTENCES = {
         "%(actor)s changed the investor class of customer %(customer)s on application "
         "#%(application)s"
     ),
+    "campaign.create": _("%(actor)s planned campaign #%(object)s"),
+    "campaign.change": _("%(actor)s changed campaign #%(object)s"),
+    "campaign.target_add": _("%(actor)s added a target source to campaign #%(object)s"),
+    "campaign.target_remove": _("%(actor)s removed a target source from campaign #%(object)s"),
+    "campaign.upload": _("%(actor)s uploaded a target list to campaign #%(object)s"),
+    "campaign.submit": _("%(actor)s submitted campaign #%(object)s for approval"),
+    "campaign.approve": _("%(actor)s approved campaign #%(object)s"),
+    "campaign.reject": _("%(actor)s sent campaign #%(object)s back to its planner"),
+    "campaign.pause": _("%(actor)s paused campaign #%(object)s"),
+    "campaign.resume": _("%(actor)s resumed campaign #%(object)s"),
+    "campaign.cancel": _("%(actor)s cancelled campaign #%(object)s"),
+    "campaign.call_log": _("%(actor)s logged a campaign call with customer %(customer)s"),
+    "campaign.expense_record": _("%(actor)s recorded an expense of campaign #%(object)s"),
+    "campaign.recipients_export": _("%(actor)s exported the recipients of a campaign as CSV"),
+    "campaign.results_export": _("%(actor)s exported the results of a campaign as CSV"),
+    "gift.give": _("%(actor)s gave a gift to customer %(customer)s"),
+    "marketing.opt_out": _("%(actor)s recorded that customer %(customer)s opted out of marketing"),
 }
 FALLBACK = _("%(actor)s: %(action)s on %(object_type)s %(object)s")
 
@@ -131,6 +148,23 @@ LABELS = {
     "class_application.submit": pgettext_lazy("audit action", "Submitted a class application"),
     "class_application.move": pgettext_lazy("audit action", "Reviewed a class application"),
     "customer.investor_class": pgettext_lazy("audit action", "Changed an investor class"),
+    "campaign.create": pgettext_lazy("audit action", "Planned a campaign"),
+    "campaign.change": pgettext_lazy("audit action", "Changed a campaign"),
+    "campaign.target_add": pgettext_lazy("audit action", "Added a campaign target"),
+    "campaign.target_remove": pgettext_lazy("audit action", "Removed a campaign target"),
+    "campaign.upload": pgettext_lazy("audit action", "Uploaded a campaign list"),
+    "campaign.submit": pgettext_lazy("audit action", "Submitted a campaign"),
+    "campaign.approve": pgettext_lazy("audit action", "Approved a campaign"),
+    "campaign.reject": pgettext_lazy("audit action", "Sent back a campaign"),
+    "campaign.pause": pgettext_lazy("audit action", "Paused a campaign"),
+    "campaign.resume": pgettext_lazy("audit action", "Resumed a campaign"),
+    "campaign.cancel": pgettext_lazy("audit action", "Cancelled a campaign"),
+    "campaign.call_log": pgettext_lazy("audit action", "Logged a campaign call"),
+    "campaign.expense_record": pgettext_lazy("audit action", "Recorded a campaign expense"),
+    "campaign.recipients_export": pgettext_lazy("audit action", "Exported campaign recipients"),
+    "campaign.results_export": pgettext_lazy("audit action", "Exported campaign results"),
+    "gift.give": pgettext_lazy("audit action", "Gave a gift"),
+    "marketing.opt_out": pgettext_lazy("audit action", "Recorded an opt-out"),
 }
 
 # What a customer is known by; every model an entry can name reaches its customer through

@@ -15,6 +15,9 @@ NAVIGATION = (
     ("customers:tasks", _("My tasks"), None),  # a team lead's: TEAM_TASKS
     ("customers:service-requests", _("Service requests"), None),
     ("marketing:segment-list", _("Segments"), None),  # members shown are the user's scope
+    # Campaigns (营销活动): their recipients and progress are the user's scope; the list links
+    # to the user's own call list.
+    ("marketing:campaign-list", _("Campaigns"), None),
     # The product library (产品库); the sales figures its pages show are the user's scope. Its
     # compliance and investor-class pages are linked from it.
     ("products:list", pgettext_lazy("navigation", "Products"), None),

@@ -8,6 +8,8 @@ open write transactions immediately), so there is nothing to take there.
 import os
 import secrets
 import socket
+import zlib
+from contextlib import contextmanager, suppress
 
 from django.db import DatabaseError, connection
 
@@ -93,3 +95,43 @@ def nightly_lock_try() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [NIGHTLY_LOCK_KEY])
         return cursor.fetchone()[0]
+
+
+# -- locks keyed by a name -------------------------------------------------------------------
+# Two-int advisory keys on PostgreSQL: a class (what kind of lock) and the name's CRC-32.
+# SQLite is the embedded single-process default, whose writers queue by themselves: there
+# every lock is had at once.
+
+KEYED_LOCK_CLASS = 4_202_617  # the class of keyed locks that name no class of their own
+
+
+def _name_key(name: str) -> int:
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
+@contextmanager
+def keyed_session_lock(name: str, *, lock_class: int = KEYED_LOCK_CLASS):
+    """Try the session-level advisory lock of `name`; yields whether this process has it.
+    Held across the caller's transactions until the block ends, and dropped by the server
+    when the process dies."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _name_key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [lock_class, key])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [lock_class, key])
+
+
+def keyed_xact_lock(name: str, *, lock_class: int = KEYED_LOCK_CLASS) -> None:
+    """Wait for the transaction-level advisory lock of `name` (call inside
+    transaction.atomic(); it is held until that transaction ends)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [lock_class, _name_key(name)])

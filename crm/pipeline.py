@@ -20,6 +20,7 @@ IMPORT_DAY = "customers.import_day"
 METRICS = "analytics.metrics_compute_stale"
 TIERS_AND_SEGMENTS = "marketing.tiers_and_segments_evaluate"
 SUITABILITY = "products.suitability_compliance"
+CONVERSIONS = "marketing.campaign_conversions_mark"
 PARTITIONS = "customers.fact_partitions_merge"
 PIPELINE = "crm.pipeline"
 
@@ -41,7 +42,8 @@ def pipeline_run(
     with `profile` (a name; None: the default), then compute the metrics of every stale
     day: those just loaded, and any a correction or a late day left stale; then evaluate
     the tiers and segments those metrics feed; then the suitability step (over-risk
-    holdings and due risk assessments become tasks, once each)."""
+    holdings and due risk assessments become tasks, once each); then the campaigns'
+    conversions, which read the day's sales and net inflows."""
     if day is not None and Path(day).name != day:
         raise ValueError(f"{day!r}: the name of a day folder under IMPORT_ROOT, not a path")
     started = {"profile": profile, "started_by_id": started_by_id}
@@ -58,6 +60,8 @@ def pipeline_run(
         classified = _step(TIERS_AND_SEGMENTS)
         cache.set(PIPELINE_BUSY_KEY, timezone.now(), PIPELINE_STEP_SECONDS)
         suitability = _step(SUITABILITY)
+        cache.set(PIPELINE_BUSY_KEY, timezone.now(), PIPELINE_STEP_SECONDS)
+        conversions = _step(CONVERSIONS)
     finally:
         cache.delete(PIPELINE_BUSY_KEY)
     return {
@@ -65,6 +69,7 @@ def pipeline_run(
         "metrics_days": days,
         "tiers_and_segments": classified,
         "suitability": suitability,
+        "conversions": conversions,
     }
 
 

@@ -268,6 +268,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # An import whose process died (killed, machine restarted) is marked failed, so that
     # nobody waits on a run that will never end.
     "import-runs-reap": {"task": "customers.import_runs_reap", "schedule": crontab(minute="*/5")},
+    # Campaigns: finish what is done and hand each channel with due sends to its sender
+    # (marketing/services/sending.py); the due times live in the database, never in countdowns.
+    "campaign-dispatch": {"task": "marketing.campaign_dispatch", "schedule": crontab(minute="*")},
 }
 
 # Campaigns (marketing/services/sending.py). Each outbound channel has a backend, as
@@ -281,6 +284,22 @@ CAMPAIGN_EMAIL_BACKEND = env.str(
 )
 # Where the console backend writes what it sends (one JSON line per message).
 CAMPAIGN_OUTBOX = Path(env.str("CAMPAIGN_OUTBOX", default=str(DATA_DIR / "outbox")))
+# Django's e-mail (campaign e-mails go through it): SMTP when EMAIL_HOST is set, otherwise
+# files under the outbox, so that the demo sends nothing anywhere.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = CAMPAIGN_OUTBOX / "email"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <crm@localhost>")
 # Messages per second each channel may send, and how many go to the gateway in one call.
 CAMPAIGN_SMS_RATE = env.float("CAMPAIGN_SMS_RATE", default=200.0)
 CAMPAIGN_EMAIL_RATE = env.float("CAMPAIGN_EMAIL_RATE", default=20.0)
@@ -290,6 +309,18 @@ if CAMPAIGN_SMS_RATE <= 0 or CAMPAIGN_EMAIL_RATE <= 0 or CAMPAIGN_BATCH_SIZE < 1
 # No marketing message goes out between these local times (gateways in China refuse
 # promotional SMS outside roughly 08:00-22:00); a send due then waits for the morning.
 CAMPAIGN_QUIET_HOURS = env.str("CAMPAIGN_QUIET_HOURS", default="21:00-08:00")
+try:
+    if CAMPAIGN_QUIET_HOURS.strip():
+        _quiet_parts = CAMPAIGN_QUIET_HOURS.split("-")
+        if len(_quiet_parts) != 2:
+            raise ValueError
+        for _part in _quiet_parts:
+            datetime.time.fromisoformat(_part.strip())
+except ValueError:
+    raise ImproperlyConfigured(
+        f"CAMPAIGN_QUIET_HOURS must read like 21:00-08:00 or be empty,"
+        f" not {CAMPAIGN_QUIET_HOURS!r}."
+    ) from None
 # The most marketing messages (SMS and e-mail, all campaigns) a customer gets in 7 days.
 CAMPAIGN_WEEKLY_MESSAGE_CAP = env.int("CAMPAIGN_WEEKLY_MESSAGE_CAP", default=2)
 # The words that, as a whole reply, opt a customer out of marketing everywhere, and the

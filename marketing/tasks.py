@@ -1,10 +1,13 @@
 """Celery tasks of the marketing app: thin wrappers around its services."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from .models import EvaluationTrigger, Segment, SegmentKind
+from .services.results import campaign_conversions_mark
 from .services.segments import segment_evaluate, segments_evaluate_all
 from .services.tiers import tiers_nightly
+from .tasks_sending import campaign_dispatch, channel_send  # noqa: F401 - registered
 
 
 @shared_task(name="marketing.tiers_and_segments_evaluate", acks_late=True)
@@ -27,3 +30,11 @@ def segment_evaluate_now(segment_id: int) -> dict:
         return {"segment": segment_id, "evaluated": False}
     evaluation = segment_evaluate(segment, trigger=EvaluationTrigger.ON_DEMAND)
     return {"segment": segment_id, "evaluated": not evaluation.error, "members": evaluation.members}
+
+
+@shared_task(name="marketing.campaign_conversions_mark", acks_late=True)
+def campaign_conversions_mark_task() -> dict:
+    """The pipeline's step after the suitability step (crm/pipeline.py): stamp the
+    recipients who converted within their window, from the sales and net inflows loaded so
+    far; safe to run again."""
+    return {"stamped": campaign_conversions_mark(today=timezone.localdate())}

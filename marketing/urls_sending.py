@@ -1,5 +1,11 @@
-"""URLs of one part of the campaigns (joined to marketing/urls.py, namespace marketing)."""
+"""URLs of one part of the campaigns (joined to marketing/urls.py, namespace marketing):
+the SMS gateway's webhooks."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import gateway
+
+urlpatterns: list = [
+    path("gateway/receipts/", gateway.gateway_receipts, name="gateway-receipts"),
+    path("gateway/replies/", gateway.gateway_replies, name="gateway-replies"),
+]

@@ -36,6 +36,7 @@ COMPOSED_PANELS = (
     "marketing-panel",
     "suitability-panel",
     "investor-class-panel",
+    "campaigns-panel",
 )
 # The sticky panel index at the top of the page: each panel's id, in the page's order, and
 # the short name the index gives it. A panel the customer lacks (margin) is left out.
@@ -46,6 +47,7 @@ PANEL_INDEX = (
     ("marketing-panel", pgettext_lazy("panel index", "Tier")),
     ("suitability-panel", pgettext_lazy("panel index", "Suitability")),
     ("investor-class-panel", pgettext_lazy("panel index", "Investor class")),
+    ("campaigns-panel", pgettext_lazy("panel index", "Campaigns")),
     ("interactions-panel", pgettext_lazy("panel index", "Contacts")),
     ("tasks-panel", pgettext_lazy("panel index", "Tasks")),
     ("custom-fields-panel", pgettext_lazy("panel index", "Custom fields")),

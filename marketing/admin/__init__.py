@@ -1,3 +1,8 @@
 """Marketing in Django admin: segments and tiers, edited while the CRM runs."""
 
-from . import segments, tiers  # noqa: F401
+from . import (  # noqa: F401
+    campaigns,
+    costs,
+    segments,
+    tiers,
+)

@@ -8,6 +8,7 @@ an uploaded list of customer numbers; the exclusions are fields here, and the on
 cannot be switched off (a product's suitability) has no field at all.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,13 +60,21 @@ class CampaignStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     RUNNING = "running", pgettext_lazy("campaign status", "Running")
     PAUSED = "paused", _("Paused")
-    FINISHED = "finished", _("Finished")
+    FINISHED = "finished", pgettext_lazy("campaign status", "Finished")
     CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
 
 
 # A campaign whose recipients count as "in a running campaign" for other campaigns'
 # exclusion, and whose sends the dispatcher may pick up (not while paused).
 RUNNING_STATUSES = (CampaignStatus.APPROVED, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+# The css class of each status's badge (the others: a plain badge).
+STATUS_BADGES = {
+    CampaignStatus.APPROVED: "badge-running",
+    CampaignStatus.RUNNING: "badge-running",
+    CampaignStatus.PENDING: "badge-overdue",
+    CampaignStatus.FINISHED: "badge-loaded",
+    CampaignStatus.CANCELLED: "badge-refused",
+}
 # The statuses in which the campaign's plan may still be edited (an edit of an approved
 # campaign sends it back for approval; a finished or cancelled one is history).
 EDITABLE_STATUSES = (
@@ -84,7 +93,7 @@ class MessageTemplate(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     channel = models.CharField(
-        _("channel"),
+        pgettext_lazy("message", "channel"),
         max_length=8,
         choices=[(CampaignChannel.SMS, _("SMS")), (CampaignChannel.EMAIL, _("E-mail"))],
     )
@@ -214,6 +223,20 @@ class Campaign(models.Model):
     def is_approved(self) -> bool:
         return self.approved_version is not None and self.approved_version == self.version
 
+    @property
+    def status_badge(self) -> str:
+        """The css class of the status's badge: running ones stand out, waiting ones warn,
+        refused or finished ones are quiet ("" for a plain badge)."""
+        return STATUS_BADGES.get(self.status, "")
+
+    @property
+    def contact_from(self) -> datetime.datetime | None:
+        """The earliest moment the campaign could contact anybody: its approval, or its
+        start when later (None before any approval). No contact is logged before it."""
+        if self.approved_at is None:
+            return None
+        return max(self.approved_at, self.starts_at)
+
 
 class CampaignApproval(models.Model):
     """Each decision on a version of a campaign (approve or send back), with the approver."""
@@ -248,7 +271,9 @@ class CampaignMessage(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="messages", verbose_name=_("campaign")
     )
-    channel = models.CharField(_("channel"), max_length=8, choices=CampaignChannel.choices)
+    channel = models.CharField(
+        pgettext_lazy("message", "channel"), max_length=8, choices=CampaignChannel.choices
+    )
     template = models.ForeignKey(
         MessageTemplate,
         on_delete=models.PROTECT,
@@ -330,9 +355,8 @@ class CampaignTarget(models.Model):
 
 
 class CampaignUpload(models.Model):
-    """An uploaded list of customer numbers: its customers are kept as the static segment
-    `segment` (so that it targets like any other), its report names the numbers that
-    matched nobody and those outside the owner's scope."""
+    """An uploaded list of customer numbers: the customers it matched (`customers`), and
+    its report: the numbers that matched nobody and those outside the owner's scope."""
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="uploads", verbose_name=_("campaign")
@@ -398,3 +422,8 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.customer_id}"
+
+    @property
+    def is_holdout(self) -> bool:
+        """In the holdout group: never contacted, the baseline of the campaign's lift."""
+        return self.group == RecipientGroup.HOLDOUT

@@ -66,7 +66,9 @@ class Send(models.Model):
         Recipient, on_delete=models.CASCADE, related_name="sends", verbose_name=_("recipient")
     )
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), **CUSTOMER)
-    channel = models.CharField(_("channel"), max_length=8, choices=CampaignChannel.choices)
+    channel = models.CharField(
+        pgettext_lazy("message", "channel"), max_length=8, choices=CampaignChannel.choices
+    )
     # The mobile or e-mail address it goes to; empty for calls and gifts (the staff's work).
     address = models.CharField(_("address"), max_length=254, blank=True)
     status = models.CharField(

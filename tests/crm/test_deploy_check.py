@@ -92,3 +92,14 @@ def test_the_deploy_check_passes_with_the_policy_and_timeout_of_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "csp.W" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("hours", ["25:00-08:00", "21:00", "late-early"])
+def test_it_refuses_to_start_with_quiet_hours_it_cannot_read(hours):
+    result = start(DEBUG="1", CAMPAIGN_QUIET_HOURS=hours)
+    assert result.returncode != 0
+    assert "CAMPAIGN_QUIET_HOURS must read like 21:00-08:00" in result.stderr
+
+
+def test_it_starts_with_no_quiet_hours_at_all():
+    assert start(DEBUG="1", CAMPAIGN_QUIET_HOURS="").returncode == 0

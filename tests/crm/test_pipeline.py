@@ -44,6 +44,7 @@ def test_the_nightly_pipeline_imports_new_days_then_computes_their_metrics(setti
         "runs": [],
         "metrics_days": [],
         "tiers_and_segments": {"tiers": tiers, "segments": {"evaluated": 0, "failed": 0}},
+        "conversions": {"stamped": 0},
         "merged": [],
     }
 

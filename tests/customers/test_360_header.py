@@ -168,6 +168,7 @@ def test_every_link_of_the_panel_index_has_its_panel_on_the_page(client, loaded)
         "Tier",
         "Suitability",
         "Investor class",
+        "Campaigns",
         "Contacts",
         "Tasks",
         "Holdings",
@@ -202,5 +203,5 @@ def test_the_index_leaves_out_the_margin_panel_of_a_customer_without_one(client,
     client.force_login(org.broker.user)
     body = client.get("/customers/A0001/", **EN).content.decode()
     links, ids = index_and_ids(body)
-    assert "Margin" not in [text for _href, text in links] and len(links) == 12
+    assert "Margin" not in [text for _href, text in links] and len(links) == 13
     assert [href for href, _text in links if href[1:] not in ids] == []

@@ -263,7 +263,7 @@ def test_the_pipeline_runs_the_step_after_the_tiers_and_segments(book, monkeypat
     book.broker_customer.risk_assessed_on = None
     book.broker_customer.save()
     result = pipeline.pipeline_run()
-    assert order[-2:] == [pipeline.TIERS_AND_SEGMENTS, pipeline.SUITABILITY]
+    assert order[-3:] == [pipeline.TIERS_AND_SEGMENTS, pipeline.SUITABILITY, pipeline.CONVERSIONS]
     assert result["suitability"]["tasks_created"] == 1
     assert pipeline.pipeline_run()["suitability"]["tasks_created"] == 0
 
