@@ -30,7 +30,7 @@ from marketing.models import (
     Send,
     SendStatus,
 )
-from marketing.services.results import _partly_seen
+from marketing.services.results import partly_seen
 from marketing.services.targeting import STEP_LABELS
 
 APPROVE_PERMISSION = "marketing.approve_campaign"
@@ -212,7 +212,7 @@ def sees_whole_campaign(user, campaign: Campaign) -> bool:
     figures (the budget, event expenses): the rule of its results (marketing.services.results,
     whose cost is the viewer's own customers' when they see only part of it). One query at
     most."""
-    return campaign.pk not in _partly_seen([campaign.pk], viewer_customers(user))
+    return campaign.pk not in partly_seen([campaign.pk], viewer_customers(user))
 
 
 def campaign_progress_for_user(user, campaign: Campaign) -> Progress:

@@ -488,7 +488,7 @@ def _deliveries(ids: list[int], customers: QuerySet[Customer] | None) -> dict:
     return {row["campaign_id"]: (row["sent"], row["delivered"], row["failed"]) for row in rows}
 
 
-def _partly_seen(ids: list[int], customers: QuerySet[Customer] | None) -> set[int]:
+def partly_seen(ids: list[int], customers: QuerySet[Customer] | None) -> set[int]:
     """The campaigns with a recipient outside `customers` (their cost is shown in part)."""
     if customers is None:
         return set()
@@ -519,7 +519,7 @@ def campaigns_results(
     starts = group_start_days(ids)
     groups = _groups(ids, customers, starts)
     deliveries = _deliveries(ids, customers)
-    partly = _partly_seen(ids, customers)
+    partly = partly_seen(ids, customers)
     whole_costs = costs_by_campaign(
         [c for c in campaigns if (c.pk if isinstance(c, Campaign) else c) not in partly]
     )
